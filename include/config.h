@@ -1,0 +1,43 @@
+/* config.h: every tunable limit of tcpshake, with its unit and the reason for it.
+ * Most-likely-to-change first (p0f config.h habit). */
+#ifndef TCPSHAKE_CONFIG_H
+#define TCPSHAKE_CONFIG_H
+
+#define TCPSHAKE_VERSION "0.1.0"
+
+/* Connection table capacity (--max-conns). 262144 entries keep the table's
+ * resident size modest; pages of a calloc'ed slab are touched only when used. */
+#define CFG_MAX_CONNS_DEFAULT 262144u
+#define CFG_MAX_CONNS_MIN 16u
+#define CFG_MAX_CONNS_MAX 67108864u
+
+/* Timeouts in seconds of packet time, Linux conntrack's defaults
+ * (nf_conntrack_tcp_timeout_*; SEMANTICS.md section 3). */
+#define CFG_TO_SYN_SENT_S 120u   /* unanswered SYN decided after this */
+#define CFG_TO_SYN_RECV_S 60u    /* half-open decided after this */
+#define CFG_TO_ESTABLISHED_S 432000u /* 5 days */
+#define CFG_TO_FIN_WAIT_S 120u
+#define CFG_TO_CLOSE_WAIT_S 60u
+#define CFG_TO_LAST_ACK_S 30u
+#define CFG_TO_TIME_WAIT_S 120u  /* 2 MSL with MSL = 1 min as conntrack uses */
+#define CFG_TO_CLOSE_S 10u       /* an ended entry lingers to absorb stragglers */
+
+/* How often (packet time, seconds) the tracker sweeps for expired entries. */
+#define CFG_EXPIRE_SWEEP_S 1u
+
+/* Decoder bounds. */
+#define CFG_MAX_VLAN_TAGS 4u     /* stacked 802.1Q/802.1ad tags walked */
+#define CFG_MAX_MPLS_LABELS 8u   /* MPLS label stack entries walked */
+#define CFG_MAX_IPV6_EXT 8u      /* IPv6 extension headers walked (RFC 8200 sec 4.1) */
+
+/* Largest frame any code path handles; libpcap's MAXIMUM_SNAPLEN. */
+#define CFG_MAX_FRAME 262144u
+
+/* Live capture defaults. */
+#define CFG_LIVE_SNAPLEN 262144
+#define CFG_LIVE_BUFFER_MB 32    /* enough for a burst of handshakes on lo */
+#define CFG_LIVE_TIMEOUT_MS 100
+
+#define ERRBUF_SIZE 512
+
+#endif

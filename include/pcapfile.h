@@ -1,0 +1,26 @@
+/* pcapfile.h: writes pcap files through libpcap (pcap_open_dead + pcap_dump)
+ * with nanosecond timestamps: the project's own capture writer, used by the
+ * scenario generator, `craft --write` and `watch -w`. */
+#ifndef TCPSHAKE_PCAPFILE_H
+#define TCPSHAKE_PCAPFILE_H
+
+#include "config.h"
+#include "frame.h"
+#include "linktype.h"
+
+struct pcapfile;
+
+/* DLT number for writing a link type (LINK_RAW -> LINKTYPE_RAW 101 ...); -1 if none. */
+int pcapfile_dlt_for(enum link_type lt);
+/* Create `path` ("-" = stdout). snaplen 0 = 262144. NULL + errbuf on failure. */
+struct pcapfile *pcapfile_create(const char *path, enum link_type lt, int snaplen,
+                                 char errbuf[ERRBUF_SIZE]);
+/* Same, for a raw DLT number (watch -w copies the capture's own DLT). */
+struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
+                                     char errbuf[ERRBUF_SIZE]);
+/* Write one frame (caplen bytes of data, wirelen as the original length). */
+int pcapfile_write(struct pcapfile *w, const struct frame *f);
+/* Flush and close; 0 or -1 with errbuf. Safe on NULL. */
+int pcapfile_close(struct pcapfile *w, char errbuf[ERRBUF_SIZE]);
+
+#endif

@@ -1,0 +1,32 @@
+/* pipeline.h: frame -> decode -> tracker -> reporter. Owns no OS resource:
+ * the I/O shell hands it frames and finishes it. */
+#ifndef TCPSHAKE_PIPELINE_H
+#define TCPSHAKE_PIPELINE_H
+
+#include "decode.h"
+#include "frame.h"
+#include "linktype.h"
+#include "report.h"
+#include "tracker.h"
+
+struct pipeline;
+
+/* Takes ownership of nothing: `rep` must outlive the pipeline. NULL on ENOMEM. */
+struct pipeline *pipeline_new(enum link_type lt, const struct tracker_cfg *tcfg,
+                              struct reporter *rep);
+void pipeline_free(struct pipeline *pl);
+
+/* Decode, track and report one frame. Returns the decode status. */
+enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f);
+/* Let packet time advance without a frame (live capture on an idle link). */
+void pipeline_tick(struct pipeline *pl, uint64_t now_ns);
+/* Decide what is pending, emit every remaining record, print the summary. */
+void pipeline_finish(struct pipeline *pl);
+
+/* Mutable, so the shell can add capture counters and the input error. */
+struct run_stats *pipeline_run_stats(struct pipeline *pl);
+const struct tracker_stats *pipeline_tracker_stats(const struct pipeline *pl);
+/* Records emitted so far (watch -c N). */
+uint64_t pipeline_conns_ended(const struct pipeline *pl);
+
+#endif

@@ -1,0 +1,74 @@
+/* report.h: reporters turn verdicts, records and stats into output. A vtable
+ * over a FILE *, so tests capture output with open_memstream(). Reporters
+ * stream; they keep no history. Names of states, outcomes, flags and
+ * decode problems come from the X-macro tables, never spelled here. */
+#ifndef TCPSHAKE_REPORT_H
+#define TCPSHAKE_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decode.h"
+#include "tracker.h"
+
+/* reporter.flags */
+#define RPT_ALL 0x01u     /* --all: every TCP segment (and undecodable frames) */
+#define RPT_QUIET 0x02u   /* -q: connection records and the summary only */
+#define RPT_ABS_SEQ 0x04u /* -S: absolute sequence numbers */
+#define RPT_VERBOSE 0x08u /* -v: more detail (anomalies, TTL, window) */
+
+/* What the run saw apart from the tracker. Owned by the pipeline; the I/O
+ * shell fills the capture fields and input_error before finishing. */
+struct run_stats {
+    uint64_t packets;        /* frames handed to the pipeline */
+    uint64_t tcp_packets;    /* frames decoded to a TCP segment */
+    uint64_t bytes;          /* wire bytes */
+    uint64_t decode[DECODE__COUNT];
+    uint64_t anomalies[PKT_ANOM__COUNT]; /* by bit index */
+    uint64_t first_ts_ns, last_ts_ns;
+    bool have_capture_stats; /* live: libpcap's counters below are valid */
+    uint64_t cap_received, cap_dropped, cap_ifdropped;
+    const char *input_error; /* e.g. "truncated dump file" (kept in the summary) */
+};
+
+struct reporter;
+
+struct reporter_ops {
+    /* A decoded TCP segment and what the tracker made of it. */
+    void (*segment)(struct reporter *r, const struct pkt *p, const struct trk_verdict *v);
+    /* A frame that did not decode to TCP (shown with RPT_ALL only). */
+    void (*undecoded)(struct reporter *r, const struct pkt *p, enum decode_status st);
+    /* A state change caused by packet time passing (cause "timeout"). */
+    void (*timer_change)(struct reporter *r, const struct conn *c, const struct trk_change *ch,
+                         uint64_t ts_ns);
+    /* A connection record. */
+    void (*conn_end)(struct reporter *r, const struct conn *c, enum trk_end why, uint64_t ts_ns);
+    /* The summary. */
+    void (*finish)(struct reporter *r, const struct run_stats *rs, const struct tracker_stats *ts);
+    void (*destroy)(struct reporter *r);
+};
+
+struct reporter {
+    const struct reporter_ops *ops;
+    FILE *out;
+    unsigned flags;
+};
+
+/* Text: one line per handshake-relevant segment (SYN, SYN+ACK, the ACK that
+ * completes a handshake, RST, FIN) with the transitions it caused; every
+ * segment with RPT_ALL; one line per connection with RPT_QUIET; a summary.
+ * NULL on out-of-memory. */
+struct reporter *report_text_new(FILE *out, unsigned flags);
+/* NDJSON: "state" per transition, "conn" per record, a last "summary"
+ * ("segment" per TCP segment with RPT_ALL). Schema in docs/NDJSON.md. */
+struct reporter *report_json_new(FILE *out, unsigned flags);
+void reporter_destroy(struct reporter *r);
+
+/* Helpers shared by reporters. */
+/* Relative sequence number of `seq` sent by side `s` (ISN-based; RPT_ABS_SEQ off). */
+uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq);
+/* Seconds.microseconds of a packet time: "1700000000.123456". */
+void ts_format(uint64_t ts_ns, char out[32]);
+
+#endif

@@ -1,0 +1,98 @@
+/* names.c: printable names generated from the X-macro tables (flags, option
+ * kinds, link types, decode statuses and layers, anomalies). */
+#include <stdio.h>
+#include <string.h>
+
+#include "decode.h"
+#include "linktype.h"
+#include "tcp_wire.h"
+
+char *tcp_flags_letters(uint16_t flags, char out[16])
+{
+    /* tcpdump prints the ACK dot last: "S.", "F.", "FP.", "R." */
+    static const struct { uint16_t bit; char letter; } order[] = {
+        { TH_FIN, 'F' }, { TH_SYN, 'S' }, { TH_RST, 'R' }, { TH_PSH, 'P' },
+        { TH_URG, 'U' }, { TH_ECE, 'E' }, { TH_CWR, 'W' }, { TH_AE, 'e' },
+    };
+    size_t i, n = 0;
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+        if (flags & order[i].bit)
+            out[n++] = order[i].letter;
+    if (flags & TH_ACK)
+        out[n++] = '.';
+    if (n == 0)
+        out[n++] = '-'; /* no flag set */
+    out[n] = '\0';
+    return out;
+}
+
+char *tcp_flags_words(uint16_t flags, char out[48])
+{
+    static const struct { uint16_t bit; const char *word; } order[] = {
+        { TH_SYN, "SYN" }, { TH_FIN, "FIN" }, { TH_RST, "RST" }, { TH_PSH, "PSH" },
+        { TH_ACK, "ACK" }, { TH_URG, "URG" }, { TH_ECE, "ECE" }, { TH_CWR, "CWR" },
+        { TH_AE, "AE" },
+    };
+    size_t i, n = 0;
+    out[0] = '\0';
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        if (!(flags & order[i].bit))
+            continue;
+        n += (size_t)snprintf(out + n, 48 - n, "%s%s", n ? "+" : "", order[i].word);
+    }
+    if (n == 0)
+        snprintf(out, 48, "NONE");
+    return out;
+}
+
+const char *tcpopt_kind_name(uint8_t kind)
+{
+    switch (kind) {
+#define X(n, v, s) case v: return s;
+        TCPOPT_KIND_MAP(X)
+#undef X
+    default:
+        return NULL;
+    }
+}
+
+const char *link_type_name(enum link_type lt)
+{
+    static const char *const names[] = {
+#define X(n, s) s,
+        LINK_TYPE_MAP(X)
+#undef X
+    };
+    return (unsigned)lt < LINK__COUNT ? names[lt] : "unknown";
+}
+
+const char *decode_status_name(enum decode_status s)
+{
+    static const char *const names[] = {
+#define X(n, str) str,
+        DECODE_STATUS_MAP(X)
+#undef X
+    };
+    return (unsigned)s < DECODE__COUNT ? names[s] : "?";
+}
+
+const char *decode_layer_name(enum decode_layer l)
+{
+    static const char *const names[] = {
+#define X(n, str) str,
+        DECODE_LAYER_MAP(X)
+#undef X
+    };
+    return (unsigned)l < DECODE_L__COUNT ? names[l] : "?";
+}
+
+const char *pkt_anomaly_name(uint32_t bit)
+{
+    switch (bit) {
+#define X(n, v, s) case v: return s;
+        PKT_ANOMALY_MAP(X)
+#undef X
+    default:
+        return NULL;
+    }
+}

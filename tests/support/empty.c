@@ -1,0 +1,2 @@
+/* Keeps the support library non-empty. */
+typedef int tcpshake_testsupport_empty;
