@@ -135,8 +135,11 @@ struct endpoint {
     bool isn_known;
     bool fin_sent;
     bool sent_any;
+    bool sent_syn;       /* sent a bare SYN */
+    bool sent_synack;    /* sent a SYN+ACK */
     uint16_t syn_tx;     /* SYN or SYN+ACK transmissions with the current ISN */
-    uint32_t isn;
+    uint32_t isn;        /* ISN if isn_known, else (first seq seen - 1): the base
+                            for relative sequence numbers */
     uint32_t snd_nxt;    /* highest seq + len (+1 per SYN/FIN) sent */
     uint32_t fin_seq;    /* sequence number of its FIN */
     uint32_t pkts;
@@ -152,8 +155,10 @@ struct conn {
     uint8_t close;          /* enum close_outcome */
     bool simultaneous;      /* both endpoints sent a bare SYN */
     bool roles_guessed;     /* first segment was not a SYN: client is a guess */
-    bool synack_seen;
-    bool ended;             /* the record has been emitted */
+    bool client_syn_seen;   /* the client's bare SYN was captured */
+    bool synack_seen;       /* a SYN+ACK was captured */
+    bool ended;             /* the connection reached its end (record due or emitted) */
+    bool emitted;           /* the record has been emitted */
     uint8_t anomalies;      /* CONN_ANOM_* */
     uint16_t syn_retransmits, synack_retransmits;
     uint64_t t_first_ns, t_last_ns;
@@ -165,6 +170,7 @@ struct conn {
     uint64_t t_end_ns;      /* when the record was emitted */
     uint32_t pkts;
     /* table links (private to the tracker) */
+    uint32_t hash;
     uint32_t lru_prev, lru_next;
     uint8_t lru_list;
 };
