@@ -49,7 +49,16 @@ struct tcp_opts {
     uint32_t ts_val, ts_ecr;
     uint8_t tfo_len;     /* 0 with TFO present = cookie request (RFC 7413 4.1.1) */
     uint8_t tfo_cookie[TCPOPT_MAX_TFO_COOKIE];
+    /* Added for tcpopt_format ("opt-NN:len") and exact round trips: */
+    uint8_t layout_len[TCPOPT_MAX_LAYOUT]; /* length byte of each layout entry
+                                              (1 for EOL/NOP, 0 if it was missing) */
+    bool tfo_exp;        /* TFO came (or is to be written) as kind 254 + 0xF989 */
 };
+
+/* The layout records every option kind in wire order, including a last one
+ * with a bad length (TCPOPT_A_BAD_LEN / TCPOPT_A_PAST_END: parsing stops
+ * there); an option cut by the capture is not recorded. For a kind seen twice
+ * (TCPOPT_A_DUPLICATE) the values are the last one's, as Linux keeps them. */
 
 /* Parse the options area. `r` must be narrowed to the options area as the
  * data offset claims it; if the capture holds less, the caller passes the
