@@ -64,17 +64,30 @@ struct tcp_opts {
  * data offset claims it; if the capture holds less, the caller passes the
  * captured part and `cut` = true, and TCPOPT_A_TRUNCATED is set when a parse
  * needs the missing bytes. Never reads outside `r`. Cannot fail: problems
- * become anomaly bits. */
+ * become anomaly bits. (With `cut`, the area's true end is unknown here, so
+ * an option running past the captured bytes is TCPOPT_A_TRUNCATED, never
+ * TCPOPT_A_PAST_END; decode_frame() knows the data offset and tells them
+ * apart. The zero padding after EOL counts as needed: it is checked for
+ * TCPOPT_A_AFTER_EOL.) */
 void tcpopt_parse(struct rd *r, bool cut, struct tcp_opts *out);
 
 /* Write options from `o` (only the TCPOPT_P_* bits set in o->present; order:
  * MSS, SACK_OK, TS, NOP, WSCALE, TFO, SACK as Linux does, NOP-padded to a
  * multiple of 4). Returns bytes written (0..40), or -1 if they do not fit
- * in 40 bytes or in `w`. */
+ * in 40 bytes or in `w`. TFO is kind 34, or kind 254 + 0xF989 if o->tfo_exp.
+ * MD5, MPTCP and unknown options carry no value here and are not written;
+ * -1 also for an invalid nsack (SACK present: 1..4) or tfo_len (0 or 4..16).
+ * On -1 nothing is written. */
 int tcpopt_write(struct wr *w, const struct tcp_opts *o);
 
 /* Format the options as tcpdump does: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7".
- * Returns the number of characters written (truncated at cap). */
+ * Returns the number of characters written (truncated at cap). Entries follow
+ * the layout: "eol", "nop", "mss N", "wscale N", "sackOK", "sack N {l:r}...",
+ * "TS val N ecr N", "md5", "mptcp", "tfo cookiereq", "tfo cookie HEX",
+ * "exp-tfo ..." (kind 254), "opt-KIND:LEN" (others); the option parsing
+ * stopped at prints "[bad opt]", and a cut area ends in "[|tcp]". With an
+ * empty layout but values set (hand-built), prints what tcpopt_write would
+ * send. out is always NUL-terminated when cap > 0. */
 int tcpopt_format(const struct tcp_opts *o, char *out, int cap);
 
 #endif

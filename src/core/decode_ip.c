@@ -80,10 +80,10 @@ enum decode_status decode__ipv4(struct rd *r, struct decode__ctx *c)
     p->ttl = rd_u8(r);
     proto = rd_u8(r);
     (void)rd_be16(r); /* header checksum */
-    p->src.family = IPADDR_V4;
-    p->dst.family = IPADDR_V4;
-    (void)rd_copy(r, p->src.bytes, 4);
-    (void)rd_copy(r, p->dst.bytes, 4);
+    if (rd_copy(r, p->src.bytes, 4))
+        p->src.family = IPADDR_V4;
+    if (rd_copy(r, p->dst.bytes, 4))
+        p->dst.family = IPADDR_V4;
     if (r->trunc)
         return DECODE_TRUNCATED;
 
@@ -186,10 +186,10 @@ enum decode_status decode__ipv6(struct rd *r, struct decode__ctx *c)
     nh = rd_u8(r);
     p->ttl = rd_u8(r);
     p->tos = (uint8_t)(vtcfl >> 20);
-    p->src.family = IPADDR_V6;
-    p->dst.family = IPADDR_V6;
-    (void)rd_copy(r, p->src.bytes, 16);
-    (void)rd_copy(r, p->dst.bytes, 16);
+    if (rd_copy(r, p->src.bytes, 16))
+        p->src.family = IPADDR_V6;
+    if (rd_copy(r, p->dst.bytes, 16))
+        p->dst.family = IPADDR_V6;
     if (r->trunc)
         return DECODE_TRUNCATED;
 

@@ -479,7 +479,7 @@ int tcpopt_format(const struct tcp_opts *o, char *out, int cap)
         }
     }
 
-    for (i = 0; i < o->nlayout; i++) {
+    for (i = 0; i < o->nlayout && i < TCPOPT_MAX_LAYOUT; i++) {
         if (i > 0)
             put(&f, ",");
         if (bad && i + 1 == o->nlayout)

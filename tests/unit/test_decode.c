@@ -892,6 +892,31 @@ static void test_pppoe(void **state)
     assert_int_equal(fb_dec(&f, LINK_ETHERNET, &p), DECODE_MALFORMED);
     f.b[19] = 42;
     assert_int_equal(fb_dec(&f, LINK_ETHERNET, &p), DECODE_OK);
+
+    /* The PPPoE length bounds IP: an IPv4 total length beyond it is
+     * malformed, even when the capture was cut by the snap length
+     * (after the PPPoE payload: padding captured, more on the wire)... */
+    fb_init(&f);
+    fb_eth(&f, 0x8864);
+    wr_u8(&f.w, 0x11);
+    wr_u8(&f.w, 0);
+    wr_be16(&f.w, 1);
+    wr_be16(&f.w, 2 + 40);
+    wr_be16(&f.w, 0x0021);
+    fb_ipv4(&f, PROTO_TCP, 28, 0);
+    fb_tcp_plain(&f, TH_ACK);
+    fb_pad(&f, 10, 0);
+    assert_int_equal(dec(LINK_ETHERNET, f.b, f.w.len, f.w.len + 20, &p), DECODE_MALFORMED);
+    assert_int_equal(p.layer, DECODE_L_IPV4);
+    /* ...(cut inside the PPPoE payload) */
+    assert_int_equal(dec(LINK_ETHERNET, f.b, 22 + 30, f.w.len + 20, &p), DECODE_MALFORMED);
+    /* With a consistent IPv4 length, the same cut is only a short capture. */
+    f.b[22 + 3] = 40;
+    assert_int_equal(dec(LINK_ETHERNET, f.b, 22 + 30, f.w.len + 20, &p), DECODE_TRUNCATED);
+    assert_int_equal(p.layer, DECODE_L_TCP);
+    assert_int_equal(p.anomalies, PKT_ANOM_IP_CAPLEN_SHORT);
+    assert_int_equal(dec(LINK_ETHERNET, f.b, f.w.len, f.w.len + 20, &p), DECODE_OK);
+    assert_int_equal(p.anomalies, 0); /* PPPoE already trimmed the trailer */
 }
 
 static void test_not_ip(void **state)
@@ -1068,9 +1093,19 @@ static void test_ipv4_options(void **state)
     assert_int_equal(p.seq, 0x01020304u);
     assert_int_equal(p.ttl, 1);
     assert_string_equal(addr(&p.src), "192.0.2.1");
-    /* Options cut by the capture: truncated at the IPv4 layer. */
+    /* Options cut by the capture: truncated at the IPv4 layer, with the
+     * fixed header's fields filled. */
     assert_int_equal(dec(LINK_ETHERNET, f.b, 14 + 24, f.w.len, &p), DECODE_TRUNCATED);
     assert_int_equal(p.layer, DECODE_L_IPV4);
+    assert_int_equal(p.ip_ver, 4);
+    assert_string_equal(addr(&p.dst), "192.0.2.2");
+    /* Cut inside the addresses: the source is known, the destination not. */
+    assert_int_equal(dec(LINK_ETHERNET, f.b, 14 + 18, f.w.len, &p), DECODE_TRUNCATED);
+    assert_int_equal(p.src.family, IPADDR_V4);
+    assert_string_equal(addr(&p.src), "192.0.2.1");
+    assert_int_equal(p.dst.family, 0);
+    assert_int_equal(p.ip_ver, 0); /* the header was not checked */
+    assert_int_equal(p.ttl, 1);
 }
 
 static void test_ipv4_padding_and_payload(void **state)
@@ -1127,6 +1162,14 @@ static void test_ipv4_fragments(void **state)
     assert_int_equal(p.layer, DECODE_L_IPV4);
     assert_string_equal(addr(&p.src), "10.0.0.1");
     assert_int_equal(p.ttl, 64);
+    f.b[6] = 0x00; /* offset 1 (8 bytes), MF */
+    f.b[7] = 0x01;
+    assert_int_equal(fb_dec(&f, LINK_RAW, &p), DECODE_FRAGMENT);
+    f.b[6] = 0x10; /* offset 4096 (the 13th bit), MF clear */
+    f.b[7] = 0x00;
+    assert_int_equal(fb_dec(&f, LINK_RAW, &p), DECODE_FRAGMENT);
+    f.b[6] = 0x20;
+    f.b[7] = 185;
     f.b[6] = 0; /* last fragment: MF clear, offset != 0 */
     assert_int_equal(fb_dec(&f, LINK_RAW, &p), DECODE_FRAGMENT);
     f.b[7] = 0; /* DF/MF clear, offset 0: an ordinary datagram */
@@ -1319,6 +1362,12 @@ static void test_ipv6_fragment_and_ah(void **state)
     assert_int_equal(fb_dec(&f, LINK_IPV6, &p), DECODE_FRAGMENT);
     assert_int_equal(p.layer, DECODE_L_IPV6_EXT);
     assert_int_equal(p.ttl, 55);
+    f.b[42] = 0x00;
+    f.b[43] = 0x08; /* offset 1 (x8), M clear: the smallest later fragment */
+    assert_int_equal(fb_dec(&f, LINK_IPV6, &p), DECODE_FRAGMENT);
+    f.b[42] = 0x80; /* offset 4096 (x8), M set */
+    f.b[43] = 0x01;
+    assert_int_equal(fb_dec(&f, LINK_IPV6, &p), DECODE_FRAGMENT);
     f.b[40] = 60; /* ...whose fragmentable part starts with an ext header */
     assert_int_equal(fb_dec(&f, LINK_IPV6, &p), DECODE_FRAGMENT);
     f.b[40] = PROTO_UDP;

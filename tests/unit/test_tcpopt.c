@@ -621,6 +621,17 @@ static void test_write_linux_layouts(void **state)
     o.present = TCPOPT_P_MSS | TCPOPT_P_TFO;
     o.mss = 1460;
     WRITE_EXPECT(&o, 2, 4, 5, 0xb4, 34, 2, 1, 1);
+    /* TFO padding stays with TFO when SACK blocks follow. */
+    memset(&o, 0, sizeof(o));
+    o.present = TCPOPT_P_TFO | TCPOPT_P_SACK;
+    o.nsack = 1;
+    o.sack[0].left = 1;
+    o.sack[0].right = 2;
+    WRITE_EXPECT(&o, 34, 2, 1, 1, 1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2);
+    o.tfo_exp = true;
+    o.tfo_len = 6;
+    WRITE_EXPECT(&o, 254, 10, 0xf9, 0x89, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 5, 10, 0, 0, 0, 1,
+                 0, 0, 0, 2);
     /* MSS alone; nothing at all. */
     memset(&o, 0, sizeof(o));
     o.present = TCPOPT_P_MSS;
