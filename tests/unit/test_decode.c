@@ -1444,7 +1444,8 @@ static void test_tcp_flags(void **state)
         { 0x50, TH_URG | TH_PSH, TH_URG | TH_PSH, PKT_ANOM_FLAGS_INVALID },
         { 0x51, 0, TH_AE, PKT_ANOM_FLAGS_INVALID },
         { 0x50, TH_FIN, TH_FIN, PKT_ANOM_FIN_NO_ACK },
-        { 0x50, TH_FIN | TH_PSH | TH_URG, TH_FIN | TH_PSH | TH_URG, PKT_ANOM_FIN_NO_ACK }, /* xmas */
+        /* "Xmas" scan: FIN, PSH, URG. */
+        { 0x50, TH_FIN | TH_PSH | TH_URG, TH_FIN | TH_PSH | TH_URG, PKT_ANOM_FIN_NO_ACK },
         { 0x50, 0xff, 0xff, PKT_ANOM_FLAGS_INVALID },
         { 0x52, TH_ACK, TH_ACK, PKT_ANOM_RESERVED_BITS },
         { 0x58, TH_ACK, TH_ACK, PKT_ANOM_RESERVED_BITS },
