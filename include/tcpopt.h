@@ -49,23 +49,45 @@ struct tcp_opts {
     uint32_t ts_val, ts_ecr;
     uint8_t tfo_len;     /* 0 with TFO present = cookie request (RFC 7413 4.1.1) */
     uint8_t tfo_cookie[TCPOPT_MAX_TFO_COOKIE];
+    /* Added for tcpopt_format ("opt-NN:len") and exact round trips: */
+    uint8_t layout_len[TCPOPT_MAX_LAYOUT]; /* length byte of each layout entry
+                                              (1 for EOL/NOP, 0 if it was missing) */
+    bool tfo_exp;        /* TFO came (or is to be written) as kind 254 + 0xF989 */
 };
+
+/* The layout records every option kind in wire order, including a last one
+ * with a bad length (TCPOPT_A_BAD_LEN / TCPOPT_A_PAST_END: parsing stops
+ * there); an option cut by the capture is not recorded. For a kind seen twice
+ * (TCPOPT_A_DUPLICATE) the values are the last one's, as Linux keeps them. */
 
 /* Parse the options area. `r` must be narrowed to the options area as the
  * data offset claims it; if the capture holds less, the caller passes the
  * captured part and `cut` = true, and TCPOPT_A_TRUNCATED is set when a parse
  * needs the missing bytes. Never reads outside `r`. Cannot fail: problems
- * become anomaly bits. */
+ * become anomaly bits. (With `cut`, the area's true end is unknown here, so
+ * an option running past the captured bytes is TCPOPT_A_TRUNCATED, never
+ * TCPOPT_A_PAST_END; decode_frame() knows the data offset and tells them
+ * apart. The zero padding after EOL counts as needed: it is checked for
+ * TCPOPT_A_AFTER_EOL.) */
 void tcpopt_parse(struct rd *r, bool cut, struct tcp_opts *out);
 
 /* Write options from `o` (only the TCPOPT_P_* bits set in o->present; order:
  * MSS, SACK_OK, TS, NOP, WSCALE, TFO, SACK as Linux does, NOP-padded to a
  * multiple of 4). Returns bytes written (0..40), or -1 if they do not fit
- * in 40 bytes or in `w`. */
+ * in 40 bytes or in `w`. TFO is kind 34, or kind 254 + 0xF989 if o->tfo_exp.
+ * MD5, MPTCP and unknown options carry no value here and are not written;
+ * -1 also for an invalid nsack (SACK present: 1..4) or tfo_len (0 or 4..16).
+ * On -1 nothing is written. */
 int tcpopt_write(struct wr *w, const struct tcp_opts *o);
 
 /* Format the options as tcpdump does: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7".
- * Returns the number of characters written (truncated at cap). */
+ * Returns the number of characters written (truncated at cap). Entries follow
+ * the layout: "eol", "nop", "mss N", "wscale N", "sackOK", "sack N {l:r}...",
+ * "TS val N ecr N", "md5", "mptcp", "tfo cookiereq", "tfo cookie HEX",
+ * "exp-tfo ..." (kind 254), "opt-KIND:LEN" (others); the option parsing
+ * stopped at prints "[bad opt]", and a cut area ends in "[|tcp]". With an
+ * empty layout but values set (hand-built), prints what tcpopt_write would
+ * send. out is always NUL-terminated when cap > 0. */
 int tcpopt_format(const struct tcp_opts *o, char *out, int cap);
 
 #endif
