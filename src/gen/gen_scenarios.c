@@ -63,37 +63,39 @@ struct scenario {
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
+#define CONN(name, cli, srv, cport, sport, cisn, sisn) \
+    static const struct conn_spec name = { cli, srv, cport, sport, cisn, sisn }
 #define PART(conn, segs, t_off_us) { &(conn), (segs), N(segs), (t_off_us) }
 
 /* --- connections (RFC 5737 / RFC 3849 documentation addresses) ----------- */
 
-static const struct conn_spec c_v4 = { "192.0.2.10", "192.0.2.80", 43512, 80, 1804289383u, 846930886u };
-static const struct conn_spec c_v6 = { "2001:db8::10", "2001:db8::80", 43514, 80, 1681692777u, 1714636915u };
-static const struct conn_spec c_refused = { "192.0.2.10", "192.0.2.80", 43516, 8080, 1957747793u, 0 };
-static const struct conn_spec c_unans = { "192.0.2.10", "203.0.113.9", 43518, 443, 424238335u, 0 };
-static const struct conn_spec c_halfopen = { "192.0.2.10", "192.0.2.80", 43520, 80, 719885386u, 1649760492u };
+CONN(c_v4, "192.0.2.10", "192.0.2.80", 43512, 80, 1804289383u, 846930886u);
+CONN(c_v6, "2001:db8::10", "2001:db8::80", 43514, 80, 1681692777u, 1714636915u);
+CONN(c_refused, "192.0.2.10", "192.0.2.80", 43516, 8080, 1957747793u, 0);
+CONN(c_unans, "192.0.2.10", "203.0.113.9", 43518, 443, 424238335u, 0);
+CONN(c_halfopen, "192.0.2.10", "192.0.2.80", 43520, 80, 719885386u, 1649760492u);
 /* Simultaneous open: two peers, both ephemeral ports (RFC 9293 Figure 7). */
-static const struct conn_spec c_simul = { "192.0.2.10", "192.0.2.20", 50000, 50001, 596516649u, 1189641421u };
+CONN(c_simul, "192.0.2.10", "192.0.2.20", 50000, 50001, 596516649u, 1189641421u);
 /* Aborted: the raw-socket crafter case, then a SYN withdrawn by a RST. */
-static const struct conn_spec c_abort1 = { "192.0.2.10", "192.0.2.80", 40001, 80, 1025202362u, 1350490027u };
-static const struct conn_spec c_abort2 = { "192.0.2.10", "192.0.2.80", 40002, 80, 783368690u, 0 };
+CONN(c_abort1, "192.0.2.10", "192.0.2.80", 40001, 80, 1025202362u, 1350490027u);
+CONN(c_abort2, "192.0.2.10", "192.0.2.80", 40002, 80, 783368690u, 0);
 /* Port reuse: the same 4-tuple twice; the second ISN is well above the first. */
-static const struct conn_spec c_reuse1 = { "192.0.2.10", "192.0.2.80", 44444, 80, 1102520059u, 2044897763u };
-static const struct conn_spec c_reuse2 = { "192.0.2.10", "192.0.2.80", 44444, 80, 1967513926u, 1365180540u };
-static const struct conn_spec c_mid = { "192.0.2.10", "192.0.2.80", 43522, 80, 304089172u, 35005211u };
-static const struct conn_spec c_tfo1 = { "192.0.2.10", "192.0.2.80", 50100, 80, 521595368u, 294702567u };
-static const struct conn_spec c_tfo2 = { "192.0.2.10", "192.0.2.80", 50102, 80, 1726956429u, 336465782u };
-static const struct conn_spec c_lo4 = { "127.0.0.1", "127.0.0.1", 45678, 8080, 861021530u, 278722862u };
-static const struct conn_spec c_lo6 = { "::1", "::1", 45680, 8080, 233665123u, 2145174067u };
+CONN(c_reuse1, "192.0.2.10", "192.0.2.80", 44444, 80, 1102520059u, 2044897763u);
+CONN(c_reuse2, "192.0.2.10", "192.0.2.80", 44444, 80, 1967513926u, 1365180540u);
+CONN(c_mid, "192.0.2.10", "192.0.2.80", 43522, 80, 304089172u, 35005211u);
+CONN(c_tfo1, "192.0.2.10", "192.0.2.80", 50100, 80, 521595368u, 294702567u);
+CONN(c_tfo2, "192.0.2.10", "192.0.2.80", 50102, 80, 1726956429u, 336465782u);
+CONN(c_lo4, "127.0.0.1", "127.0.0.1", 45678, 8080, 861021530u, 278722862u);
+CONN(c_lo6, "::1", "::1", 45680, 8080, 233665123u, 2145174067u);
 /* mixed.pcap: each its own 4-tuple. */
-static const struct conn_spec m_ok4 = { "192.0.2.11", "192.0.2.80", 51000, 80, 468703135u, 1101513929u };
-static const struct conn_spec m_ref = { "192.0.2.12", "192.0.2.80", 51001, 25, 1801979802u, 0 };
-static const struct conn_spec m_unans = { "192.0.2.13", "203.0.113.9", 51002, 443, 1315634022u, 0 };
-static const struct conn_spec m_ok6 = { "2001:db8::14", "2001:db8::80", 51003, 80, 635723058u, 1369133069u };
-static const struct conn_spec m_half = { "192.0.2.15", "192.0.2.80", 51004, 80, 1125898167u, 1059961393u };
-static const struct conn_spec m_abort = { "192.0.2.16", "192.0.2.80", 51005, 80, 2089018456u, 628175011u };
-static const struct conn_spec m_mid = { "2001:db8::17", "2001:db8::80", 51006, 8080, 1656478042u, 1131176229u };
-static const struct conn_spec m_simul = { "192.0.2.18", "192.0.2.19", 51007, 51008, 1653377373u, 859484421u };
+CONN(m_ok4, "192.0.2.11", "192.0.2.80", 51000, 80, 468703135u, 1101513929u);
+CONN(m_ref, "192.0.2.12", "192.0.2.80", 51001, 25, 1801979802u, 0);
+CONN(m_unans, "192.0.2.13", "203.0.113.9", 51002, 443, 1315634022u, 0);
+CONN(m_ok6, "2001:db8::14", "2001:db8::80", 51003, 80, 635723058u, 1369133069u);
+CONN(m_half, "192.0.2.15", "192.0.2.80", 51004, 80, 1125898167u, 1059961393u);
+CONN(m_abort, "192.0.2.16", "192.0.2.80", 51005, 80, 2089018456u, 628175011u);
+CONN(m_mid, "2001:db8::17", "2001:db8::80", 51006, 8080, 1656478042u, 1131176229u);
+CONN(m_simul, "192.0.2.18", "192.0.2.19", 51007, 51008, 1653377373u, 859484421u);
 
 /* --- segment tables ------------------------------------------------------ */
 
@@ -264,7 +266,9 @@ static const struct part p_mixed[] = {
     { { name, shows, expect }, lt, snap, parts, N(parts) }
 
 static const struct scenario scenarios[] = {
-    SCEN("handshake-ipv4", "Ethernet IPv4: SYN, SYN+ACK, ACK, a request and a response, FIN/ACK close both ways",
+    SCEN("handshake-ipv4",
+         "Ethernet IPv4: SYN, SYN+ACK, ACK, a request and a response, "
+         "FIN/ACK close both ways",
          "complete", LINK_ETHERNET, 0, p_hs4),
     SCEN("handshake-ipv6", "Ethernet IPv6: the same connection as handshake-ipv4",
          "complete", LINK_ETHERNET, 0, p_hs6),
@@ -274,26 +278,41 @@ static const struct scenario scenarios[] = {
          "unanswered", LINK_ETHERNET, 0, p_unans),
     SCEN("half-open", "SYN, SYN+ACK, SYN+ACK retransmitted at 1 s and 3 s; no final ACK",
          "half-open", LINK_ETHERNET, 0, p_half),
-    SCEN("simultaneous-open", "both ends send a bare SYN, then both send SYN+ACK (RFC 9293 Figure 7), ACKs, FIN close",
+    SCEN("simultaneous-open",
+         "both ends send a bare SYN, then both send SYN+ACK (RFC 9293 Figure 7), "
+         "ACKs, FIN close",
          "complete, simultaneous", LINK_ETHERNET, 0, p_simul),
-    SCEN("aborted", "SYN, SYN+ACK, client RST (raw-socket crafter case); then SYN, client RST before any reply",
+    SCEN("aborted",
+         "SYN, SYN+ACK, client RST (raw-socket crafter case); "
+         "then SYN, client RST before any reply",
          "aborted, aborted", LINK_ETHERNET, 0, p_abort),
-    SCEN("port-reuse", "SYN retransmitted (same ISN), full connection, FIN close; new SYN with a new ISN on the same 4-tuple, second full connection",
+    SCEN("port-reuse",
+         "SYN retransmitted (same ISN), full connection, FIN close; new SYN with a new "
+         "ISN on the same 4-tuple, second full connection",
          "complete, complete", LINK_ETHERNET, 0, p_reuse),
     SCEN("midstream", "no SYN: data both ways, then FIN close",
          "mid-stream", LINK_ETHERNET, 0, p_mid),
-    SCEN("tfo", "TCP Fast Open: cookie request and cookie; second connection's SYN carries cookie + data, SYN+ACK acks the data",
+    SCEN("tfo",
+         "TCP Fast Open: cookie request and cookie; second connection's SYN carries "
+         "cookie + data, SYN+ACK acks the data",
          "complete, complete", LINK_ETHERNET, 0, p_tfo),
-    SCEN("truncated-snaplen", "handshake-ipv4 with snaplen 54: TCP options and payload cut (caplen < wirelen)",
+    SCEN("truncated-snaplen",
+         "handshake-ipv4 with snaplen 54: TCP options and payload cut (caplen < wirelen)",
          "complete", LINK_ETHERNET, 54, p_hs4),
-    SCEN("sll2-any", "LINUX_SLL2 as `tcpdump -i any` writes it on Linux: a loopback (127.0.0.1) connection",
+    SCEN("sll2-any",
+         "LINUX_SLL2 as `tcpdump -i any` writes it on Linux: "
+         "a loopback (127.0.0.1) connection",
          "complete", LINK_LINUX_SLL2, 0, p_lo4),
-    SCEN("null-loopback", "DLT_NULL (BSD/macOS lo0): an IPv4 127.0.0.1 and an IPv6 ::1 connection",
+    SCEN("null-loopback",
+         "DLT_NULL (BSD/macOS lo0): an IPv4 127.0.0.1 and an IPv6 ::1 connection",
          "complete, complete", LINK_NULL_BSD, 0, p_null),
-    SCEN("raw-ip", "LINKTYPE_RAW (bare IPv4, what a raw socket sends): handshake-ipv4's connection",
+    SCEN("raw-ip",
+         "LINKTYPE_RAW (bare IPv4, what a raw socket sends): handshake-ipv4's connection",
          "complete", LINK_RAW, 0, p_hs4),
-    SCEN("mixed", "eight interleaved connections, IPv4 and IPv6: every outcome at least once",
-         "complete x3 (one simultaneous), refused, unanswered, half-open, aborted, mid-stream",
+    SCEN("mixed",
+         "eight interleaved connections, IPv4 and IPv6: every outcome at least once",
+         "complete x3 (one simultaneous), refused, unanswered, half-open, aborted, "
+         "mid-stream",
          LINK_ETHERNET, 0, p_mixed),
 };
 

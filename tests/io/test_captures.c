@@ -243,6 +243,52 @@ static void test_committed_captures_valid(void **state)
     assert_true(n >= 13);
 }
 
+/* Independent dissectors agree: tcpdump reads every capture, and tshark
+ * finds every TCP checksum Good (1), or Unverified (2) where the capture cut
+ * the segment. Skipped without tshark/tcpdump. */
+static void test_external_dissectors(void **state)
+{
+    char dir[1100], path[1400], out[1400], line[64];
+    DIR *d;
+    struct dirent *e;
+    bool have_tshark = run("command -v tshark >/dev/null 2>&1") == 0;
+    bool have_tcpdump = run("command -v tcpdump >/dev/null 2>&1") == 0;
+    (void)state;
+    if (!have_tshark && !have_tcpdump)
+        skip();
+    snprintf(dir, sizeof(dir), "%s/captures", src_dir);
+    snprintf(out, sizeof(out), "%s/tshark.out", tmp_dir);
+    d = opendir(dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t l = strlen(e->d_name);
+        bool cut = strcmp(e->d_name, "truncated-snaplen.pcap") == 0;
+        FILE *f;
+        int lines = 0;
+        if (l < 6 || strcmp(e->d_name + l - 5, ".pcap") != 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (have_tcpdump)
+            assert_int_equal(run("tcpdump -nr '%s' >/dev/null 2>&1", path), 0);
+        if (!have_tshark)
+            continue;
+        assert_int_equal(run("tshark -r '%s' -o tcp.check_checksum:TRUE -T fields "
+                             "-e tcp.checksum.status > '%s' 2>/dev/null",
+                             path, out), 0);
+        f = fopen(out, "r");
+        assert_non_null(f);
+        while (fgets(line, sizeof(line), f)) {
+            if (strcmp(line, cut ? "2\n" : "1\n") != 0)
+                fail_msg("%s: tshark checksum status %s", e->d_name, line);
+            lines++;
+        }
+        fclose(f);
+        assert_true(lines > 0);
+    }
+    closedir(d);
+    unlink(out);
+}
+
 /* The committed captures are exactly what the generator writes now, and
  * there is one per scenario. */
 static void test_captures_up_to_date(void **state)
@@ -431,6 +477,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_committed_captures_valid),
+        cmocka_unit_test(test_external_dissectors),
         cmocka_unit_test(test_captures_up_to_date),
         cmocka_unit_test(test_gen_usage_errors),
         cmocka_unit_test(test_bench),
