@@ -27,17 +27,27 @@ struct craft_spec {
     const uint8_t *payload;
     uint32_t payload_len;
     bool bad_tcp_csum;        /* tests: store checksum ^ 0xffff */
+    /* Cooked (LINUX_SLL, LINUX_SLL2) headers only: */
+    uint8_t pkttype;          /* PACKET_HOST 0 (what `-i any` keeps on lo), OUTGOING 4 */
+    uint32_t ifindex;         /* SLL2 interface index; 0 = 1 (lo) for loopback, else 2 */
 };
 
 #define CRAFT_ERR_FAMILY (-1)   /* src/dst families differ or unknown */
 #define CRAFT_ERR_SPACE (-2)    /* buffer too small */
 #define CRAFT_ERR_OPTIONS (-3)  /* options do not fit in 40 bytes */
 #define CRAFT_ERR_LINK (-4)     /* link type not supported for building */
+#define CRAFT_ERR_LENGTH (-5)   /* IP length field cannot hold the segment */
 
 /* Build one frame for link type `lt` (LINK_RAW: bare IP packet, what a raw
  * socket sends; LINK_ETHERNET, LINK_LINUX_SLL, LINK_LINUX_SLL2, LINK_NULL_BSD,
  * LINK_LOOP, LINK_IPV4, LINK_IPV6 also supported). Writes *len. Returns 0 or
- * a CRAFT_ERR_*. Never writes past cap. */
+ * a CRAFT_ERR_*. Never writes past cap.
+ *
+ * On CRAFT_ERR_SPACE nothing is written and *len is the size needed (as
+ * snprintf does); on every other error *len is 0. LINK_IPV4 with IPv6
+ * addresses (and LINK_IPV6 with IPv4) is CRAFT_ERR_LINK. A NULL payload with
+ * payload_len > 0 is written as zero bytes (benchmarks, floods). Link
+ * headers, being synthetic, use fixed values: see craft.c. */
 int craft_frame(enum link_type lt, const struct craft_spec *s, uint8_t *buf, size_t cap,
                 size_t *len);
 const char *craft_strerror(int err);

@@ -8,7 +8,9 @@
 
 #include "netaddr.h"
 
-/* Add bytes to a running 32-bit one's-complement sum (big-endian words). */
+/* Add bytes to a running 32-bit one's-complement sum (big-endian words).
+ * An odd final byte is padded with zero (RFC 1071), so when summing in
+ * pieces only the last piece may have an odd length. Cannot fail. */
 uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len);
 /* Fold and complement: the value to store in a checksum field. */
 uint16_t csum_fold(uint32_t sum);

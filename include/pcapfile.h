@@ -15,10 +15,16 @@ int pcapfile_dlt_for(enum link_type lt);
 /* Create `path` ("-" = stdout). snaplen 0 = 262144. NULL + errbuf on failure. */
 struct pcapfile *pcapfile_create(const char *path, enum link_type lt, int snaplen,
                                  char errbuf[ERRBUF_SIZE]);
-/* Same, for a raw DLT number (watch -w copies the capture's own DLT). */
+/* Same, for a raw DLT number (watch -w copies the capture's own DLT). The
+ * LINKTYPE_RAW number 101 is accepted for DLT_RAW. A DLT with no savefile
+ * link type fails and leaves no file behind. */
 struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
                                      char errbuf[ERRBUF_SIZE]);
-/* Write one frame (caplen bytes of data, wirelen as the original length). */
+/* Write one frame (caplen bytes of data, wirelen as the original length).
+ * The record keeps min(caplen, snaplen) bytes, as a capture with that
+ * snaplen would, and an original length of at least that. ts_ns must fit the
+ * format's 32-bit seconds (libpcap reads them as signed: until 2038). 0, or
+ * -1 after a write error (the error text comes from pcapfile_close). */
 int pcapfile_write(struct pcapfile *w, const struct frame *f);
 /* Flush and close; 0 or -1 with errbuf. Safe on NULL. */
 int pcapfile_close(struct pcapfile *w, char errbuf[ERRBUF_SIZE]);

@@ -1,0 +1,430 @@
+/* gen_scenarios.c: the bundled scenario captures as tables: a scenario is a
+ * link type plus parts, each part one connection's segments at a time offset.
+ * Sequence numbers are relative, as tcpdump shows them: seq to the sender's
+ * ISN, ack to the receiver's (GEN_ABS_SEQ: seq as written). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "tcp_wire.h"
+
+/* Payloads: one HTTP exchange. */
+#define REQ "GET / HTTP/1.1\r\nHost: example.com\r\n\r\n"
+#define RESP "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+#define LREQ ((uint32_t)sizeof(REQ) - 1)
+#define LRESP ((uint32_t)sizeof(RESP) - 1)
+
+/* Table shorthands. */
+#define C GEN_C2S
+#define S GEN_S2C
+#define F_S TH_SYN
+#define F_SA (TH_SYN | TH_ACK)
+#define F_A TH_ACK
+#define F_PA (TH_PSH | TH_ACK)
+#define F_FA (TH_FIN | TH_ACK)
+#define F_R TH_RST
+#define F_RA (TH_RST | TH_ACK)
+#define O_NONE GEN_O_NONE
+#define O_SYN GEN_O_SYN
+#define O_TS GEN_O_TS
+#define O_TFOREQ GEN_O_TFO_REQ
+#define O_TFO GEN_O_TFO_COOKIE
+#define GEN_ABS_SEQ 1u
+
+struct conn_spec {
+    const char *cli, *srv;
+    uint16_t cport, sport;
+    uint32_t cisn, sisn;
+};
+
+struct seg {
+    uint32_t t_us;      /* from the start of the part */
+    uint8_t dir;        /* C: client -> server, S: server -> client */
+    uint8_t abs;        /* GEN_ABS_SEQ */
+    uint16_t flags;
+    uint32_t seq, ack;  /* relative (see the top of the file) */
+    uint8_t opt;        /* enum gen_opt */
+    const char *data;
+};
+
+struct part {
+    const struct conn_spec *conn;
+    const struct seg *segs;
+    size_t nsegs;
+    uint64_t t_off_us;  /* from the start of the capture */
+};
+
+struct scenario {
+    struct gen_scenario_info info;
+    enum link_type lt;
+    int snaplen;        /* 0 = the maximum */
+    const struct part *parts;
+    size_t nparts;
+};
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define CONN(name, cli, srv, cport, sport, cisn, sisn) \
+    static const struct conn_spec name = { cli, srv, cport, sport, cisn, sisn }
+#define PART(conn, segs, t_off_us) { &(conn), (segs), N(segs), (t_off_us) }
+
+/* --- connections (RFC 5737 / RFC 3849 documentation addresses) ----------- */
+
+CONN(c_v4, "192.0.2.10", "192.0.2.80", 43512, 80, 1804289383u, 846930886u);
+CONN(c_v6, "2001:db8::10", "2001:db8::80", 43514, 80, 1681692777u, 1714636915u);
+CONN(c_refused, "192.0.2.10", "192.0.2.80", 43516, 8080, 1957747793u, 0);
+CONN(c_unans, "192.0.2.10", "203.0.113.9", 43518, 443, 424238335u, 0);
+CONN(c_halfopen, "192.0.2.10", "192.0.2.80", 43520, 80, 719885386u, 1649760492u);
+/* Simultaneous open: two peers, both ephemeral ports (RFC 9293 Figure 7). */
+CONN(c_simul, "192.0.2.10", "192.0.2.20", 50000, 50001, 596516649u, 1189641421u);
+/* Aborted: the raw-socket crafter case, then a SYN withdrawn by a RST. */
+CONN(c_abort1, "192.0.2.10", "192.0.2.80", 40001, 80, 1025202362u, 1350490027u);
+CONN(c_abort2, "192.0.2.10", "192.0.2.80", 40002, 80, 783368690u, 0);
+/* Port reuse: the same 4-tuple twice; the second ISN is well above the first. */
+CONN(c_reuse1, "192.0.2.10", "192.0.2.80", 44444, 80, 1102520059u, 2044897763u);
+CONN(c_reuse2, "192.0.2.10", "192.0.2.80", 44444, 80, 1967513926u, 1365180540u);
+CONN(c_mid, "192.0.2.10", "192.0.2.80", 43522, 80, 304089172u, 35005211u);
+CONN(c_tfo1, "192.0.2.10", "192.0.2.80", 50100, 80, 521595368u, 294702567u);
+CONN(c_tfo2, "192.0.2.10", "192.0.2.80", 50102, 80, 1726956429u, 336465782u);
+CONN(c_lo4, "127.0.0.1", "127.0.0.1", 45678, 8080, 861021530u, 278722862u);
+CONN(c_lo6, "::1", "::1", 45680, 8080, 233665123u, 2145174067u);
+/* mixed.pcap: each its own 4-tuple. */
+CONN(m_ok4, "192.0.2.11", "192.0.2.80", 51000, 80, 468703135u, 1101513929u);
+CONN(m_ref, "192.0.2.12", "192.0.2.80", 51001, 25, 1801979802u, 0);
+CONN(m_unans, "192.0.2.13", "203.0.113.9", 51002, 443, 1315634022u, 0);
+CONN(m_ok6, "2001:db8::14", "2001:db8::80", 51003, 80, 635723058u, 1369133069u);
+CONN(m_half, "192.0.2.15", "192.0.2.80", 51004, 80, 1125898167u, 1059961393u);
+CONN(m_abort, "192.0.2.16", "192.0.2.80", 51005, 80, 2089018456u, 628175011u);
+CONN(m_mid, "2001:db8::17", "2001:db8::80", 51006, 8080, 1656478042u, 1131176229u);
+CONN(m_simul, "192.0.2.18", "192.0.2.19", 51007, 51008, 1653377373u, 859484421u);
+
+/* --- segment tables ------------------------------------------------------ */
+
+/* A full connection over a 20 ms path, captured at the client: 3WHS, one
+ * request/response, client closes first (RFC 9293 Figure 12). */
+static const struct seg hs_eth[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 40230, S, 0, F_A, 1, 1 + LREQ, O_TS, NULL },
+    { 40890, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 40950, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 41200, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 61330, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_TS, NULL },
+    { 61390, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
+};
+
+/* The same exchange on lo: tens of microseconds. */
+static const struct seg hs_lo[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 28, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 41, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 95, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 102, S, 0, F_A, 1, 1 + LREQ, O_TS, NULL },
+    { 310, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 318, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 420, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 455, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_TS, NULL },
+    { 463, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
+};
+
+/* A closed port: RST+ACK <SEQ=0><ACK=ISN+1> (RFC 9293 3.10.7.1). */
+static const struct seg refused[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, GEN_ABS_SEQ, F_RA, 0, 1, O_NONE, NULL },
+};
+
+/* No answer: Linux retransmits the SYN, same ISN, RTO 1 s doubling. */
+static const struct seg unanswered[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 1000000, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 3000000, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 7000000, C, 0, F_S, 0, 0, O_SYN, NULL },
+};
+
+/* The server answers, the final ACK never comes: it retransmits its
+ * SYN+ACK (tcp_synack_retries, 1 s doubling). */
+static const struct seg half_open[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 1020000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 3020000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+};
+
+/* Both ends send a bare SYN, the SYNs cross, both answer SYN+ACK
+ * (RFC 9293 Figure 7), both ACK; then a normal close. One-way delay 10 ms,
+ * captured at the client. */
+static const struct seg simultaneous[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 10300, S, 0, F_S, 0, 0, O_SYN, NULL },
+    { 10350, C, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20050, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 30400, S, 0, F_A, 1, 1, O_TS, NULL },
+    { 40000, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 60100, S, 0, F_FA, 1, 2, O_TS, NULL },
+    { 60150, C, 0, F_A, 2, 2, O_TS, NULL },
+};
+
+/* The raw-socket crafter's handshake without a guard: no socket owns the
+ * 4-tuple, so the client's kernel answers the SYN+ACK with
+ * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.1; SEMANTICS.md section 6). */
+static const struct seg abort_after_synack[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20040, C, 0, F_R, 1, 0, O_NONE, NULL },
+};
+
+/* A SYN withdrawn by a RST from the client before any reply; the RST
+ * carries SND.NXT = ISN+1 (RFC 9293 3.10.4, ABORT). */
+static const struct seg abort_after_syn[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 5000, C, 0, F_R, 1, 0, O_NONE, NULL },
+};
+
+/* A lone SYN: in port-reuse, sent 1 s before the same SYN is retransmitted. */
+static const struct seg syn_only[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+};
+
+/* The capture starts inside a connection: data both ways, then the close. */
+static const struct seg midstream[] = {
+    { 0, C, 0, F_PA, 1001, 2001, O_TS, REQ },
+    { 20100, S, 0, F_PA, 2001, 1001 + LREQ, O_TS, RESP },
+    { 20160, C, 0, F_A, 1001 + LREQ, 2001 + LRESP, O_TS, NULL },
+    { 20400, C, 0, F_FA, 1001 + LREQ, 2001 + LRESP, O_TS, NULL },
+    { 40500, S, 0, F_FA, 2001 + LRESP, 1002 + LREQ, O_TS, NULL },
+    { 40560, C, 0, F_A, 1002 + LREQ, 2002 + LRESP, O_TS, NULL },
+};
+
+/* TCP Fast Open (RFC 7413 section 3): the first connection asks for a
+ * cookie (empty option) and gets one in the SYN+ACK ... */
+static const struct seg tfo_first[] = {
+    { 0, C, 0, F_S, 0, 0, O_TFOREQ, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_TFO, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 40230, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 40290, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 60600, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_TS, NULL },
+    { 60660, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
+};
+
+/* ... the second sends it with data in the SYN, and the SYN+ACK acknowledges
+ * that data (ack = ISN + 1 + data length). */
+static const struct seg tfo_second[] = {
+    { 0, C, 0, F_S, 0, 0, O_TFO, REQ },
+    { 20000, S, 0, F_SA, 0, 1 + LREQ, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1 + LREQ, 1, O_TS, NULL },
+    { 20400, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 20460, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 20700, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 40800, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_TS, NULL },
+    { 40860, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
+};
+
+/* --- scenarios ----------------------------------------------------------- */
+
+static const struct part p_hs4[] = { PART(c_v4, hs_eth, 0) };
+static const struct part p_hs6[] = { PART(c_v6, hs_eth, 0) };
+static const struct part p_refused[] = { PART(c_refused, refused, 0) };
+static const struct part p_unans[] = { PART(c_unans, unanswered, 0) };
+static const struct part p_half[] = { PART(c_halfopen, half_open, 0) };
+static const struct part p_simul[] = { PART(c_simul, simultaneous, 0) };
+static const struct part p_abort[] = {
+    PART(c_abort1, abort_after_synack, 0),
+    PART(c_abort2, abort_after_syn, 1000000),
+};
+static const struct part p_reuse[] = {
+    PART(c_reuse1, syn_only, 0),       /* the first SYN ... */
+    PART(c_reuse1, hs_eth, 1000000),   /* ... retransmitted (same ISN) at 1 s */
+    PART(c_reuse2, hs_eth, 6000000),   /* new ISN, same 4-tuple, client in TIME_WAIT */
+};
+static const struct part p_mid[] = { PART(c_mid, midstream, 0) };
+static const struct part p_tfo[] = {
+    PART(c_tfo1, tfo_first, 0),
+    PART(c_tfo2, tfo_second, 2000000),
+};
+static const struct part p_lo4[] = { PART(c_lo4, hs_lo, 0) };
+static const struct part p_null[] = {
+    PART(c_lo4, hs_lo, 0),
+    PART(c_lo6, hs_lo, 1000000),
+};
+static const struct part p_mixed[] = {
+    PART(m_ok4, hs_eth, 0),
+    PART(m_ref, refused, 5000),
+    PART(m_unans, unanswered, 8000),
+    PART(m_ok6, hs_eth, 12000),
+    PART(m_half, half_open, 15000),
+    PART(m_abort, abort_after_synack, 18000),
+    PART(m_mid, midstream, 22000),
+    PART(m_simul, simultaneous, 25000),
+};
+
+#define SCEN(name, shows, expect, lt, snap, parts) \
+    { { name, shows, expect }, lt, snap, parts, N(parts) }
+
+static const struct scenario scenarios[] = {
+    SCEN("handshake-ipv4",
+         "Ethernet IPv4: SYN, SYN+ACK, ACK, a request and a response, "
+         "FIN/ACK close both ways",
+         "complete", LINK_ETHERNET, 0, p_hs4),
+    SCEN("handshake-ipv6", "Ethernet IPv6: the same connection as handshake-ipv4",
+         "complete", LINK_ETHERNET, 0, p_hs6),
+    SCEN("refused", "SYN to a closed port answered by RST+ACK (seq 0, ack ISN+1)",
+         "refused", LINK_ETHERNET, 0, p_refused),
+    SCEN("unanswered", "SYN and its retransmissions at 1 s, 3 s, 7 s (same ISN), no reply",
+         "unanswered", LINK_ETHERNET, 0, p_unans),
+    SCEN("half-open", "SYN, SYN+ACK, SYN+ACK retransmitted at 1 s and 3 s; no final ACK",
+         "half-open", LINK_ETHERNET, 0, p_half),
+    SCEN("simultaneous-open",
+         "both ends send a bare SYN, then both send SYN+ACK (RFC 9293 Figure 7), "
+         "ACKs, FIN close",
+         "complete, simultaneous", LINK_ETHERNET, 0, p_simul),
+    SCEN("aborted",
+         "SYN, SYN+ACK, client RST (raw-socket crafter case); "
+         "then SYN, client RST before any reply",
+         "aborted, aborted", LINK_ETHERNET, 0, p_abort),
+    SCEN("port-reuse",
+         "SYN retransmitted (same ISN), full connection, FIN close; new SYN with a new "
+         "ISN on the same 4-tuple, second full connection",
+         "complete, complete", LINK_ETHERNET, 0, p_reuse),
+    SCEN("midstream", "no SYN: data both ways, then FIN close",
+         "mid-stream", LINK_ETHERNET, 0, p_mid),
+    SCEN("tfo",
+         "TCP Fast Open: cookie request and cookie; second connection's SYN carries "
+         "cookie + data, SYN+ACK acks the data",
+         "complete, complete", LINK_ETHERNET, 0, p_tfo),
+    SCEN("truncated-snaplen",
+         "handshake-ipv4 with snaplen 54: TCP options and payload cut (caplen < wirelen)",
+         "complete", LINK_ETHERNET, 54, p_hs4),
+    SCEN("sll2-any",
+         "LINUX_SLL2 as `tcpdump -i any` writes it on Linux: "
+         "a loopback (127.0.0.1) connection",
+         "complete", LINK_LINUX_SLL2, 0, p_lo4),
+    SCEN("null-loopback",
+         "DLT_NULL (BSD/macOS lo0): an IPv4 127.0.0.1 and an IPv6 ::1 connection",
+         "complete, complete", LINK_NULL_BSD, 0, p_null),
+    SCEN("raw-ip",
+         "LINKTYPE_RAW (bare IPv4, what a raw socket sends): handshake-ipv4's connection",
+         "complete", LINK_RAW, 0, p_hs4),
+    SCEN("mixed",
+         "eight interleaved connections, IPv4 and IPv6: every outcome at least once",
+         "complete x3 (one simultaneous), refused, unanswered, half-open, aborted, "
+         "mid-stream",
+         LINK_ETHERNET, 0, p_mixed),
+};
+
+size_t gen_scenario_count(void)
+{
+    return N(scenarios);
+}
+
+const struct gen_scenario_info *gen_scenario_info(size_t i)
+{
+    return i < N(scenarios) ? &scenarios[i].info : NULL;
+}
+
+/* One segment to write: where it comes from and when. */
+struct sched {
+    uint64_t t_us;
+    uint16_t part, seg;
+};
+
+static int sched_cmp(const void *a, const void *b)
+{
+    const struct sched *x = a, *y = b;
+    if (x->t_us != y->t_us)
+        return x->t_us < y->t_us ? -1 : 1;
+    if (x->part != y->part)
+        return x->part < y->part ? -1 : 1;
+    return x->seg < y->seg ? -1 : x->seg > y->seg;
+}
+
+#define MAX_SEGS 128
+#define MAX_CONNS 16
+
+static int conn_setup(const struct conn_spec *cs, struct gen_conn *c, char errbuf[ERRBUF_SIZE])
+{
+    memset(c, 0, sizeof(*c));
+    if (ipaddr_parse(cs->cli, &c->addr[GEN_C2S]) != 0 ||
+        ipaddr_parse(cs->srv, &c->addr[GEN_S2C]) != 0) {
+        snprintf(errbuf, ERRBUF_SIZE, "bad address in scenario table: %s / %s", cs->cli, cs->srv);
+        return -1;
+    }
+    c->port[GEN_C2S] = cs->cport;
+    c->port[GEN_S2C] = cs->sport;
+    c->isn[GEN_C2S] = cs->cisn;
+    c->isn[GEN_S2C] = cs->sisn;
+    gen_conn_init(c);
+    return 0;
+}
+
+static int write_scenario(const struct scenario *sc, const char *path, char errbuf[ERRBUF_SIZE])
+{
+    struct sched sched[MAX_SEGS];
+    const struct conn_spec *specs[MAX_CONNS];
+    struct gen_conn conns[MAX_CONNS];
+    size_t nsched = 0, nconns = 0, i, k;
+    struct gen_out *out;
+    int rc = 0;
+
+    for (i = 0; i < sc->nparts; i++) {
+        const struct part *p = &sc->parts[i];
+        for (k = 0; k < nconns && specs[k] != p->conn; k++)
+            ;
+        if (k == nconns) {
+            if (nconns == MAX_CONNS || conn_setup(p->conn, &conns[nconns], errbuf) != 0)
+                return -1;
+            specs[nconns++] = p->conn;
+        }
+        for (k = 0; k < p->nsegs; k++) {
+            if (nsched == MAX_SEGS) {
+                snprintf(errbuf, ERRBUF_SIZE, "scenario %s: more than %d segments",
+                         sc->info.name, MAX_SEGS);
+                return -1;
+            }
+            sched[nsched].t_us = p->t_off_us + p->segs[k].t_us;
+            sched[nsched].part = (uint16_t)i;
+            sched[nsched].seg = (uint16_t)k;
+            nsched++;
+        }
+    }
+    qsort(sched, nsched, sizeof(sched[0]), sched_cmp);
+
+    out = gen_out_open(path, sc->lt, sc->snaplen, errbuf);
+    if (!out)
+        return -1;
+    for (i = 0; i < nsched && rc == 0; i++) {
+        const struct part *p = &sc->parts[sched[i].part];
+        const struct seg *s = &p->segs[sched[i].seg];
+        struct gen_conn *c;
+        enum gen_dir d = (enum gen_dir)s->dir;
+        uint32_t seq, ack, len = s->data ? (uint32_t)strlen(s->data) : 0;
+        for (k = 0; specs[k] != p->conn; k++)
+            ;
+        c = &conns[k];
+        seq = (s->abs & GEN_ABS_SEQ) ? s->seq : c->isn[d] + s->seq;
+        ack = c->isn[1 - d] + s->ack;
+        rc = gen_emit(out, c, d, GEN_T0_NS + sched[i].t_us * GEN_NS_PER_US, s->flags, seq, ack,
+                      (enum gen_opt)s->opt, (const uint8_t *)s->data, len, errbuf);
+    }
+    if (rc != 0) {
+        gen_out_close(out, NULL);
+        return -1;
+    }
+    return gen_out_close(out, errbuf);
+}
+
+int gen_scenario_write(const char *name, const char *path, char errbuf[ERRBUF_SIZE])
+{
+    size_t i, n = strlen(name);
+    /* "refused" and "refused.pcap" both name the scenario. */
+    if (n > 5 && strcmp(name + n - 5, ".pcap") == 0)
+        n -= 5;
+    for (i = 0; i < N(scenarios); i++)
+        if (strlen(scenarios[i].info.name) == n && strncmp(scenarios[i].info.name, name, n) == 0)
+            return write_scenario(&scenarios[i], path, errbuf);
+    return 1;
+}

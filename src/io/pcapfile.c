@@ -1,0 +1,200 @@
+/* pcapfile.c: the project's pcap writer: libpcap's pcap_open_dead + pcap_dump
+ * with nanosecond timestamps (magic a1b23c4d), errors as one line naming the file. */
+#include "pcapfile.h"
+
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* File-format numbers (tcpdump.org/linktypes.html). Most equal the DLT_
+ * values; LINKTYPE_RAW does not: DLT_RAW is 12 on Linux (14 on OpenBSD), and
+ * libpcap maps it to 101 when it writes a file. */
+#define LINKTYPE_NULL_NUM 0
+#define LINKTYPE_ETHERNET_NUM 1
+#define LINKTYPE_RAW_NUM 101
+#define LINKTYPE_LOOP_NUM 108
+#define LINKTYPE_LINUX_SLL_NUM 113
+#define LINKTYPE_IPV4_NUM 228
+#define LINKTYPE_IPV6_NUM 229
+#define LINKTYPE_LINUX_SLL2_NUM 276
+
+#define NS_PER_S 1000000000ull
+#define PATH_SHOWN 256
+
+struct pcapfile {
+    pcap_t *dead;          /* only carries link type, snaplen and precision */
+    pcap_dumper_t *dump;   /* owns the FILE */
+    FILE *fp;
+    uint32_t snaplen;
+    int write_errno;       /* first write error, reported by pcapfile_close */
+    char path[PATH_SHOWN]; /* for messages; "stdout" for "-" */
+};
+
+static void set_err(char *errbuf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_err(char *errbuf, const char *fmt, ...)
+{
+    va_list ap;
+    char *nl;
+    if (!errbuf)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, ERRBUF_SIZE, fmt, ap);
+    va_end(ap);
+    /* One line, whatever libpcap's text holds. */
+    while ((nl = strchr(errbuf, '\n')) != NULL)
+        *nl = ' ';
+}
+
+int pcapfile_dlt_for(enum link_type lt)
+{
+    switch (lt) {
+    case LINK_ETHERNET:
+        return LINKTYPE_ETHERNET_NUM;
+    case LINK_LINUX_SLL:
+        return LINKTYPE_LINUX_SLL_NUM;
+    case LINK_LINUX_SLL2:
+        return LINKTYPE_LINUX_SLL2_NUM;
+    case LINK_NULL_BSD:
+        return LINKTYPE_NULL_NUM;
+    case LINK_LOOP:
+        return LINKTYPE_LOOP_NUM;
+    case LINK_RAW:
+        return LINKTYPE_RAW_NUM;
+    case LINK_IPV4:
+        return LINKTYPE_IPV4_NUM;
+    case LINK_IPV6:
+        return LINKTYPE_IPV6_NUM;
+    case LINK_UNKNOWN:
+    case LINK__COUNT:
+    default:
+        return -1;
+    }
+}
+
+struct pcapfile *pcapfile_create(const char *path, enum link_type lt, int snaplen,
+                                 char errbuf[ERRBUF_SIZE])
+{
+    int dlt = pcapfile_dlt_for(lt);
+    if (dlt < 0) {
+        set_err(errbuf, "cannot write %s: link type %s has no pcap link-layer type",
+                path ? path : "(null)", link_type_name(lt));
+        return NULL;
+    }
+    return pcapfile_create_dlt(path, dlt, snaplen, errbuf);
+}
+
+struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
+                                     char errbuf[ERRBUF_SIZE])
+{
+    struct pcapfile *w;
+    bool to_stdout;
+    int fd;
+
+    if (!path || !*path) {
+        set_err(errbuf, "cannot write a capture: empty file name");
+        return NULL;
+    }
+    to_stdout = strcmp(path, "-") == 0;
+    if (snaplen < 0 || (unsigned)snaplen > CFG_MAX_FRAME) {
+        set_err(errbuf, "cannot write %s: snaplen %d out of range 0..%u", path, snaplen,
+                CFG_MAX_FRAME);
+        return NULL;
+    }
+    if (snaplen == 0)
+        snaplen = (int)CFG_MAX_FRAME;
+    /* A LINKTYPE_ number passed for RAW: libpcap wants the DLT_ value. */
+    if (dlt == LINKTYPE_RAW_NUM)
+        dlt = DLT_RAW;
+
+    w = calloc(1, sizeof(*w));
+    if (!w) {
+        set_err(errbuf, "cannot write %s: out of memory", path);
+        return NULL;
+    }
+    snprintf(w->path, sizeof(w->path), "%s", to_stdout ? "stdout" : path);
+    w->snaplen = (uint32_t)snaplen;
+
+    w->dead = pcap_open_dead_with_tstamp_precision(dlt, snaplen, PCAP_TSTAMP_PRECISION_NANO);
+    if (!w->dead) {
+        set_err(errbuf, "cannot write %s: pcap_open_dead failed", w->path);
+        free(w);
+        return NULL;
+    }
+    if (to_stdout) {
+        /* Write to a duplicate, so that closing the dumper leaves stdout open. */
+        fd = dup(STDOUT_FILENO);
+        w->fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (!w->fp && fd >= 0)
+            close(fd);
+    } else {
+        w->fp = fopen(path, "wb");
+    }
+    if (!w->fp) {
+        set_err(errbuf, "cannot write %s: %s", w->path, strerror(errno));
+        pcap_close(w->dead);
+        free(w);
+        return NULL;
+    }
+    w->dump = pcap_dump_fopen(w->dead, w->fp); /* writes the file header */
+    if (!w->dump) {
+        /* e.g. "link-layer type 14 isn't supported in savefiles" */
+        set_err(errbuf, "cannot write %s: %s", w->path, pcap_geterr(w->dead));
+        fclose(w->fp);
+        if (!to_stdout)
+            remove(path);
+        pcap_close(w->dead);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* The record keeps min(caplen, snaplen) bytes, as a capture with that snaplen
+ * would, and an original length of at least that much. */
+int pcapfile_write(struct pcapfile *w, const struct frame *f)
+{
+    struct pcap_pkthdr h;
+    uint32_t caplen;
+    if (!w || !f || (f->caplen && !f->data))
+        return -1;
+    if (w->write_errno)
+        return -1;
+    if (f->ts_ns / NS_PER_S > UINT32_MAX)
+        return -1; /* the record's seconds field is 32 bits */
+    caplen = f->caplen < w->snaplen ? f->caplen : w->snaplen;
+    memset(&h, 0, sizeof(h));
+    h.ts.tv_sec = (time_t)(f->ts_ns / NS_PER_S);
+    h.ts.tv_usec = (suseconds_t)(f->ts_ns % NS_PER_S); /* nanoseconds: NANO dumper */
+    h.caplen = caplen;
+    h.len = f->wirelen > caplen ? f->wirelen : caplen;
+    pcap_dump((u_char *)w->dump, &h, f->data);
+    if (ferror(w->fp)) {
+        w->write_errno = errno ? errno : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+int pcapfile_close(struct pcapfile *w, char errbuf[ERRBUF_SIZE])
+{
+    int rc = 0;
+    if (!w)
+        return 0;
+    errno = 0;
+    if (!w->write_errno && (pcap_dump_flush(w->dump) != 0 || ferror(w->fp)))
+        w->write_errno = errno ? errno : EIO;
+    if (w->write_errno) {
+        set_err(errbuf, "error writing %s: %s", w->path, strerror(w->write_errno));
+        rc = -1;
+    }
+    pcap_dump_close(w->dump); /* fclose()s w->fp */
+    pcap_close(w->dead);
+    free(w);
+    return rc;
+}
