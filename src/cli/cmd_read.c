@@ -15,19 +15,24 @@
 
 enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS };
 
+#define SEE_HELP " (see '" CLI_PROG " read --help')"
+
 static const struct cli_opt read_opts[] = {
-    { 'r', "read", "FILE", "the capture file ('-' = standard input); every other word is filter" },
+    { 'r', "read", "FILE", "capture file to read ('-' = stdin); all other words are the filter" },
     { OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
     { OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
     { OPT_MAX_CONNS, "max-conns", "N",
-      "connection table size (16..67108864, default 262144); when full, the least "
-      "recently seen connection is evicted and counted" },
+      "connection table size, 16..67108864 (default 262144);\n"
+      "                         when full, the least recently seen one is evicted" },
     { 'h', "help", NULL, "show this help" },
 };
 #define N_READ_OPTS (sizeof(read_opts) / sizeof(read_opts[0]))
+_Static_assert(CFG_MAX_CONNS_DEFAULT == 262144u && CFG_MAX_CONNS_MIN == 16u &&
+                   CFG_MAX_CONNS_MAX == 67108864u,
+               "update the --max-conns help text");
 
 void cmd_read_print_opts(FILE *out)
 {
@@ -60,9 +65,8 @@ void cmd_read_help(FILE *out)
             "  retransmits of SYN/SYN+ACK, packets, how it ended.\n"
             "A summary follows the last packet.\n"
             "\n"
-            "Exit status: 0 ok, 2 usage, 3 no such file, 4 not a capture, 5 truncated\n"
-            "(everything before the cut is reported), 6 unsupported link type, 7 bad\n"
-            "filter, 10 write error.\n");
+            "Exit status: see '" CLI_PROG " --help'. A file truncated mid-record exits 5\n"
+            "after everything before the cut has been reported.\n");
 }
 
 static struct capture *volatile g_cap; /* for the SIGINT handler */
@@ -162,18 +166,16 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         case ':': {
             const struct cli_opt *o = find_opt(optopt);
             if (o)
-                cli_error("option --%s needs an argument (%s)", o->name, o->arg);
+                cli_error("option --%s needs an argument %s" SEE_HELP, o->name, o->arg);
             else
-                cli_error("option '%s' needs an argument", argv[optind - 1]);
-            fprintf(stderr, "Try '" CLI_PROG " read --help'.\n");
+                cli_error("option '%s' needs an argument" SEE_HELP, argv[optind - 1]);
             return EXIT_USAGE;
         }
         default:
             if (optopt && optopt < 256)
-                cli_error("unknown option '-%c'", optopt);
+                cli_error("unknown option '-%c'" SEE_HELP, optopt);
             else
-                cli_error("unknown option '%s'", argv[optind - 1]);
-            fprintf(stderr, "Try '" CLI_PROG " read --help'.\n");
+                cli_error("unknown option '%s'" SEE_HELP, argv[optind - 1]);
             return EXIT_USAGE;
         }
     }
@@ -184,8 +186,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     first = optind;
     if (!a->path) {
         if (first >= argc) {
-            cli_error("read: missing capture file");
-            fprintf(stderr, "Try '" CLI_PROG " read --help'.\n");
+            cli_error("read: missing capture file" SEE_HELP);
             return EXIT_USAGE;
         }
         a->path = argv[first++];

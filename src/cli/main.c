@@ -84,8 +84,7 @@ static int help_command(int argc, char **argv)
     }
     c = find_command(argv[2]);
     if (!c) {
-        cli_error("unknown command '%s'", argv[2]);
-        fprintf(stderr, "Try '" CLI_PROG " --help'.\n");
+        cli_error("unknown command '%s' (see '" CLI_PROG " --help')", argv[2]);
         return EXIT_USAGE;
     }
     if (!c->help)
@@ -100,8 +99,8 @@ static int dispatch(int argc, char **argv)
     const struct cli_cmd *c;
 
     if (argc < 2) {
-        usage_line(stderr);
-        fprintf(stderr, "Try '" CLI_PROG " --help'.\n");
+        cli_error("missing command: " CLI_PROG " COMMAND ... or " CLI_PROG
+                  " -r FILE (see '" CLI_PROG " --help')");
         return EXIT_USAGE;
     }
     a1 = argv[1];
@@ -120,8 +119,7 @@ static int dispatch(int argc, char **argv)
         return cmd_read(argc, argv);
     c = find_command(a1);
     if (!c) {
-        cli_error("unknown command '%s'", a1);
-        fprintf(stderr, "Try '" CLI_PROG " --help'.\n");
+        cli_error("unknown command '%s' (see '" CLI_PROG " --help')", a1);
         return EXIT_USAGE;
     }
     if (!c->run)
