@@ -4,6 +4,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,8 @@ struct capture {
     int snaplen;
     bool offline;
     bool nano;                      /* timestamps are nanoseconds */
+    int fd;                         /* live: selectable fd, -1 if none */
+    int timeout_ms;                 /* live: longest wait in capture_next() */
     volatile sig_atomic_t stop;     /* capture_breakloop() */
     char name[256];                 /* path or device, for messages */
 };
@@ -235,6 +238,16 @@ static struct capture *open_live(const struct capture_cfg *cfg, struct capture *
         return NULL;
     }
     /* rc > 0 is a warning (e.g. PCAP_WARNING_TSTAMP_TYPE_NOTSUP): carry on. */
+    /* libpcap's read timeout does not make a read return on an idle Linux
+     * interface (pcap(3PCAP): "the timer doesn't start until at least one
+     * packet arrives"), so read non-blocking and wait with poll() here. */
+    if (pcap_setnonblock(c->p, 1, pe) != 0) {
+        snprintf(errbuf, ERRBUF_SIZE, "%s: %s", dev, pe);
+        *err = CAPTURE_ERR_DEVICE;
+        return NULL;
+    }
+    c->fd = pcap_get_selectable_fd(c->p);
+    c->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : CFG_LIVE_TIMEOUT_MS;
     c->offline = false;
     c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
     return c;
@@ -271,6 +284,7 @@ struct capture *capture_open(const struct capture_cfg *cfg, enum capture_err *er
         snprintf(errbuf, ERRBUF_SIZE, "out of memory");
         return fail(err, CAPTURE_ERR_READ);
     }
+    c->fd = -1;
     if (!(cfg->path ? open_offline(cfg, c, &e, errbuf) : open_live(cfg, c, &e, errbuf)))
         goto bad;
 
@@ -320,6 +334,19 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
     if (c->stop)
         return CAPTURE_EOF;
     rc = pcap_next_ex(c->p, &h, &data);
+    if (rc == 0 && !c->offline) {
+        /* Nothing buffered: wait up to the timeout (a signal ends it early). */
+        struct pollfd pfd = { .fd = c->fd, .events = POLLIN, .revents = 0 };
+        if (c->fd >= 0 && poll(&pfd, 1, c->timeout_ms) < 0 && errno != EINTR) {
+            snprintf(errbuf, ERRBUF_SIZE, "%s: poll: %s", c->name, strerror(errno));
+            if (err)
+                *err = CAPTURE_ERR_DEVICE;
+            return CAPTURE_ERROR;
+        }
+        if (c->stop)
+            return CAPTURE_EOF;
+        rc = pcap_next_ex(c->p, &h, &data);
+    }
     if (rc == 1) {
         uint64_t sec = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec;
         uint64_t frac = h->ts.tv_usec < 0 ? 0 : (uint64_t)h->ts.tv_usec;
