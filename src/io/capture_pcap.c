@@ -367,7 +367,11 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
             e = CAPTURE_ERR_READ; /* the header was fine; a later block is bad */
         if (!c->offline)
             e = CAPTURE_ERR_DEVICE;
-        describe(c->name, e, msg ? msg : "read error", errbuf);
+        if (c->offline && e == CAPTURE_ERR_READ)
+            snprintf(errbuf, ERRBUF_SIZE, "%s: damaged capture file (%s)", c->name,
+                     msg ? msg : "read error");
+        else
+            describe(c->name, e, msg ? msg : "read error", errbuf);
         if (err)
             *err = e;
     }

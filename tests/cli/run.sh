@@ -118,6 +118,14 @@ truncated_header)
     head -c 10 good.pcap >hdr.pcap
     run 5 read hdr.pcap
     err_matches "^tcpshake: hdr\.pcap: truncated capture file" ;;
+damaged)
+    good_pcap
+    # The third record claims 300000 captured bytes, more than the snaplen.
+    { head -c $((24 + 2 * (16 + 54))) good.pcap
+      printf "$(le32 1704067200)$(le32 323)$(le32 300000)$(le32 300000)"; hex $ACK; } >bad.pcap
+    run 9 read bad.pcap
+    err_matches "^tcpshake: bad\.pcap: damaged capture file \(invalid packet capture length 300000"
+    summary_packets 2 ;;
 linktype)
     { pcap_header 147; pcap_record 1 0 $SYN; } >u.pcap
     run 6 read u.pcap

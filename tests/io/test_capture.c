@@ -272,6 +272,32 @@ static void test_truncated_in_record_header(void **state)
     truncated_case("cut-hdr.pcap", 54 + 8); /* 8 of 16 header bytes left */
 }
 
+/* A record claiming more bytes than the snapshot length: damaged, not cut. */
+static void test_damaged_record(void **state)
+{
+    char path[512], errbuf[ERRBUF_SIZE];
+    struct capture *c;
+    struct frame f;
+    enum capture_err err = CAPTURE_ERR_NONE;
+    static const uint8_t huge[8] = { 0xe0, 0x93, 0x04, 0x00, 0xe0, 0x93, 0x04, 0x00 };
+    const struct tframe fr[2] = { { syn_frame, 54, 54, 1, 0 }, { syn_frame, 54, 54, 2, 0 } };
+    FILE *fp;
+    (void)state;
+    path_of(path, sizeof(path), "damaged.pcap");
+    write_pcap(path, DLT_EN10MB, PCAP_TSTAMP_PRECISION_MICRO, fr, 2);
+    fp = fopen(path, "r+b");
+    assert_non_null(fp);
+    assert_int_equal(fseek(fp, 24 + 16 + 54 + 8, SEEK_SET), 0); /* 2nd caplen, len */
+    assert_int_equal(fwrite(huge, 1, 8, fp), 8);                /* 300000 */
+    fclose(fp);
+    c = open_ok(path, NULL);
+    expect_frame(c, syn_frame, 54, 54, 1000000000ull);
+    assert_int_equal(capture_next(c, &f, &err, errbuf), CAPTURE_ERROR);
+    assert_int_equal(err, CAPTURE_ERR_READ);
+    assert_non_null(strstr(errbuf, "damaged capture file"));
+    capture_close(c);
+}
+
 static void test_truncated_file_header(void **state)
 {
     char path[512], errbuf[ERRBUF_SIZE];
@@ -496,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_truncated_in_data),
         cmocka_unit_test(test_truncated_in_record_header),
         cmocka_unit_test(test_truncated_file_header),
+        cmocka_unit_test(test_damaged_record),
         cmocka_unit_test(test_not_a_capture),
         cmocka_unit_test(test_missing_and_directory),
         cmocka_unit_test(test_unknown_link_type),
