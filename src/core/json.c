@@ -35,6 +35,15 @@ void json_write_string(FILE *out, const char *str)
     putc('"', out);
     while (*s) {
         unsigned char c = *s;
+        size_t run = 0;
+        /* Copy a run of plain printable ASCII in one call. */
+        while (s[run] >= 0x20 && s[run] < 0x80 && s[run] != '"' && s[run] != '\\')
+            run++;
+        if (run > 0) {
+            fwrite(s, 1, run, out);
+            s += run;
+            continue;
+        }
         if (c == '"' || c == '\\') {
             putc('\\', out);
             putc(c, out);
@@ -48,9 +57,6 @@ void json_write_string(FILE *out, const char *str)
             case '\t': fputs("\\t", out); break;
             default: fprintf(out, "\\u%04x", c); break;
             }
-            s++;
-        } else if (c < 0x80) {
-            putc(c, out);
             s++;
         } else {
             /* The NUL terminator stops every continuation check in time. */
