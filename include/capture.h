@@ -53,7 +53,12 @@ int capture_snaplen(const struct capture *c);
 #define CAPTURE_EOF (-2)   /* end of file, or capture_breakloop() */
 #define CAPTURE_ERROR (-1) /* see *err and errbuf */
 
-/* Next frame; data is valid until the next call. */
+/* Next frame; data is valid until the next call. Offline: CAPTURE_EOF at the
+ * end, CAPTURE_ERROR for a cut (TRUNCATED), damaged (READ) or mixed-link-type
+ * pcapng (LINKTYPE) file after every good frame before it. Live: waits at
+ * most timeout_ms (the handle is non-blocking and waits in poll(), because
+ * libpcap's read timeout never fires on an idle Linux interface), then
+ * CAPTURE_TIMEOUT. After capture_breakloop(): CAPTURE_EOF. */
 int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
                  char errbuf[ERRBUF_SIZE]);
 /* Signal-handler safe. */

@@ -37,7 +37,9 @@ struct reporter;
 struct reporter_ops {
     /* A decoded TCP segment and what the tracker made of it. */
     void (*segment)(struct reporter *r, const struct pkt *p, const struct trk_verdict *v);
-    /* A frame that did not decode to TCP (shown with RPT_ALL only). */
+    /* A frame that did not decode to TCP. The pipeline calls it for every
+     * such frame (so a reporter sees the first frame's time); reporters
+     * print it with RPT_ALL only. */
     void (*undecoded)(struct reporter *r, const struct pkt *p, enum decode_status st);
     /* A state change caused by packet time passing (cause "timeout"). */
     void (*timer_change)(struct reporter *r, const struct conn *c, const struct trk_change *ch,
@@ -56,12 +58,15 @@ struct reporter {
 };
 
 /* Text: one line per handshake-relevant segment (SYN, SYN+ACK, the ACK that
- * completes a handshake, RST, FIN) with the transitions it caused; every
- * segment with RPT_ALL; one line per connection with RPT_QUIET; a summary.
+ * completes a handshake, RST, FIN, and any other segment that moved an
+ * endpoint) with the states it caused; every segment and undecodable frame
+ * with RPT_ALL; a line per connection record; with RPT_QUIET only the
+ * records; a summary. Times are seconds since the first frame seen.
  * NULL on out-of-memory. */
 struct reporter *report_text_new(FILE *out, unsigned flags);
 /* NDJSON: "state" per transition, "conn" per record, a last "summary"
- * ("segment" per TCP segment with RPT_ALL). Schema in docs/NDJSON.md. */
+ * ("segment" per TCP segment and "undecoded" per other frame with RPT_ALL;
+ * only "conn" and "summary" with RPT_QUIET). Schema in docs/NDJSON.md. */
 struct reporter *report_json_new(FILE *out, unsigned flags);
 void reporter_destroy(struct reporter *r);
 

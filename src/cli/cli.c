@@ -1,0 +1,100 @@
+/* cli.c: helpers of the binary: error lines, exit statuses, stdout buffering
+ * and write-error handling, option tables, number parsing. */
+#include "cli.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Large enough that a read of a big file makes few write(2) calls. */
+#define CLI_STDOUT_BUF (1u << 20)
+
+static char stdout_buf[CLI_STDOUT_BUF];
+static int output_errno;   /* first write error seen on stdout, 0 if none */
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs(CLI_PROG ": ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_exit_for_capture(enum capture_err e)
+{
+    switch (e) {
+    case CAPTURE_ERR_NONE: return EXIT_OK;
+    case CAPTURE_ERR_NOFILE: return EXIT_NOFILE;
+    case CAPTURE_ERR_NOTCAPTURE: return EXIT_NOTCAPTURE;
+    case CAPTURE_ERR_TRUNCATED: return EXIT_TRUNCATED;
+    case CAPTURE_ERR_LINKTYPE: return EXIT_LINKTYPE;
+    case CAPTURE_ERR_BPF: return EXIT_BPF;
+    case CAPTURE_ERR_PERM: return EXIT_PRIV;
+    case CAPTURE_ERR_DEVICE: return EXIT_CAPTURE;
+    case CAPTURE_ERR_READ: return EXIT_CAPTURE;
+    }
+    return EXIT_INTERNAL;
+}
+
+void cli_print_opts(FILE *out, const struct cli_opt *opts, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char left[64];
+        const struct cli_opt *o = &opts[i];
+        if (o->val < 256)
+            snprintf(left, sizeof(left), "-%c, --%s%s%s", o->val, o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        else
+            snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+                     o->arg ? o->arg : "");
+        fprintf(out, "  %-22s %s\n", left, o->help);
+    }
+}
+
+void cli_output_init(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_IGN;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, NULL);
+    setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
+}
+
+bool cli_output_failed(void)
+{
+    if (output_errno == 0 && ferror(stdout))
+        output_errno = errno ? errno : EIO;
+    return output_errno != 0;
+}
+
+int cli_output_finish(int status)
+{
+    errno = 0;
+    if (fflush(stdout) != 0 && output_errno == 0)
+        output_errno = errno ? errno : EIO;
+    (void)cli_output_failed();
+    if (output_errno == 0 || output_errno == EPIPE)
+        return status; /* a reader that went away (| head) is not an error */
+    cli_error("write error on standard output: %s", strerror(output_errno));
+    return EXIT_OUTPUT;
+}
+
+int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+    if (!s || *s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* cli.h: what the tcpshake binary's files share (private to src/cli). Only
+ * this directory prints to stderr or chooses an exit status (exitcode.h). */
+#ifndef TCPSHAKE_CLI_H
+#define TCPSHAKE_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture.h"
+#include "exitcode.h"
+
+#define CLI_PROG "tcpshake"
+
+/* One subcommand. `run` is NULL while it is not implemented yet. argv[0] is
+ * the subcommand's name (or the program name for `tcpshake -r FILE`). */
+struct cli_cmd {
+    const char *name;
+    const char *args;     /* synopsis after the name */
+    const char *summary;  /* one line for `tcpshake --help` */
+    int (*run)(int argc, char **argv);
+    void (*help)(FILE *out);
+};
+
+/* One option of a subcommand: drives getopt_long and the --help text, so the
+ * help lists every option the parser accepts. */
+struct cli_opt {
+    int val;              /* short letter, or a value >= 256 for long-only */
+    const char *name;     /* long name, without "--" */
+    const char *arg;      /* argument name, NULL if none */
+    const char *help;
+};
+
+/* "tcpshake: <message>\n" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Exit status for a capture failure. */
+int cli_exit_for_capture(enum capture_err e);
+
+/* Print an options table, aligned. */
+void cli_print_opts(FILE *out, const struct cli_opt *opts, size_t n);
+
+/* stdout: one large buffer, SIGPIPE ignored (a closed pipe becomes EPIPE). */
+void cli_output_init(void);
+/* True once writing to stdout has failed. */
+bool cli_output_failed(void);
+/* Flush stdout. Returns `status` unchanged, or EXIT_OUTPUT (after one line
+ * on stderr) when writing failed for another reason than a closed pipe. */
+int cli_output_finish(int status);
+
+/* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
+int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+
+/* Subcommands. */
+int cmd_read(int argc, char **argv);
+void cmd_read_help(FILE *out);
+/* The options table of read (shown by `tcpshake --help` too). */
+void cmd_read_print_opts(FILE *out);
+
+#endif

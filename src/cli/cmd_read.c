@@ -1,0 +1,296 @@
+/* cmd_read.c: `tcpshake read FILE [BPF expression]` (and `tcpshake -r FILE`):
+ * open a pcap/pcapng file, run every frame through the pipeline, report
+ * whatever was decoded even when the file ends in an error. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "config.h"
+#include "pipeline.h"
+#include "report.h"
+
+enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS };
+
+#define SEE_HELP " (see '" CLI_PROG " read --help')"
+
+static const struct cli_opt read_opts[] = {
+    { 'r', "read", "FILE", "capture file to read ('-' = stdin); all other words are the filter" },
+    { OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
+    { OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
+    { 'q', "quiet", NULL, "connection records and the summary only" },
+    { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
+    { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
+    { OPT_MAX_CONNS, "max-conns", "N",
+      "connection table size, 16..67108864 (default 262144);\n"
+      "                         when full, the least recently seen one is evicted" },
+    { 'h', "help", NULL, "show this help" },
+};
+#define N_READ_OPTS (sizeof(read_opts) / sizeof(read_opts[0]))
+_Static_assert(CFG_MAX_CONNS_DEFAULT == 262144u && CFG_MAX_CONNS_MIN == 16u &&
+                   CFG_MAX_CONNS_MAX == 67108864u,
+               "update the --max-conns help text");
+
+void cmd_read_print_opts(FILE *out)
+{
+    cli_print_opts(out, read_opts, N_READ_OPTS);
+}
+
+void cmd_read_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: " CLI_PROG " read [OPTIONS] FILE [BPF expression]\n"
+            "       " CLI_PROG " -r FILE [OPTIONS] [BPF expression]\n"
+            "\n"
+            "Read a pcap or pcapng capture ('-' = standard input) and show every TCP\n"
+            "handshake as it happened, with the RFC 9293 state of each endpoint.\n"
+            "Words after FILE form a BPF filter, as with tcpdump:\n"
+            "  " CLI_PROG " read web.pcap tcp port 80\n"
+            "\n"
+            "Options:\n");
+    cmd_read_print_opts(out);
+    fprintf(out,
+            "\n"
+            "Text output, one line per SYN, SYN+ACK, handshake-completing ACK, RST, FIN\n"
+            "and any segment that changed a state (every segment with --all):\n"
+            "  TIME #CONN SRC > DST FLAGS seq S ack A [len N] client STATE server STATE\n"
+            "      [options] [notes]\n"
+            "TIME is seconds since the first packet. A state shows as FROM->TO when the\n"
+            "segment moved that endpoint; '?' marks a presumed state (no segment from\n"
+            "that endpoint has shown it yet). A 'conn' line closes each connection:\n"
+            "  outcome, client and server states, rtt SYN->SYN+ACK/SYN+ACK->ACK in ms,\n"
+            "  retransmits of SYN/SYN+ACK, packets, how it ended.\n"
+            "A summary follows the last packet.\n"
+            "\n"
+            "Exit status: see '" CLI_PROG " --help'. A file truncated mid-record exits 5\n"
+            "after everything before the cut has been reported.\n");
+}
+
+static struct capture *volatile g_cap; /* for the SIGINT handler */
+
+static void on_interrupt(int sig)
+{
+    (void)sig;
+    if (g_cap)
+        capture_breakloop(g_cap);
+}
+
+struct read_args {
+    const char *path;
+    char *bpf;           /* joined words, or NULL */
+    unsigned flags;      /* RPT_* */
+    bool json;
+    size_t max_conns;
+};
+
+static const struct cli_opt *find_opt(int val)
+{
+    size_t i;
+    for (i = 0; i < N_READ_OPTS; i++)
+        if (read_opts[i].val == val)
+            return &read_opts[i];
+    return NULL;
+}
+
+/* Join argv[from..argc) with spaces. NULL if there is nothing. */
+static char *join_words(int argc, char **argv, int from)
+{
+    size_t len = 0;
+    int i;
+    char *s;
+    for (i = from; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    if (len == 0)
+        return NULL;
+    s = malloc(len);
+    if (!s)
+        return NULL;
+    s[0] = '\0';
+    for (i = from; i < argc; i++) {
+        if (i > from)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* Parse; returns -1 to go on, or an exit status. */
+static int parse_args(int argc, char **argv, struct read_args *a)
+{
+    struct option longopts[N_READ_OPTS + 1];
+    char shortopts[2 * N_READ_OPTS + 2];
+    size_t i, ns = 0;
+    int c, first;
+    unsigned long n;
+
+    shortopts[ns++] = ':'; /* report a missing argument as ':' */
+    for (i = 0; i < N_READ_OPTS; i++) {
+        longopts[i].name = read_opts[i].name;
+        longopts[i].has_arg = read_opts[i].arg ? required_argument : no_argument;
+        longopts[i].flag = NULL;
+        longopts[i].val = read_opts[i].val;
+        if (read_opts[i].val < 256) {
+            shortopts[ns++] = (char)read_opts[i].val;
+            if (read_opts[i].arg)
+                shortopts[ns++] = ':';
+        }
+    }
+    memset(&longopts[N_READ_OPTS], 0, sizeof(longopts[0]));
+    shortopts[ns] = '\0';
+
+    memset(a, 0, sizeof(*a));
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': a->path = optarg; break;
+        case OPT_JSON: a->json = true; break;
+        case OPT_ALL: a->flags |= RPT_ALL; break;
+        case 'q': a->flags |= RPT_QUIET; break;
+        case 'S': a->flags |= RPT_ABS_SEQ; break;
+        case 'v': a->flags |= RPT_VERBOSE; break;
+        case OPT_MAX_CONNS:
+            if (cli_parse_ulong(optarg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
+                cli_error("--max-conns: '%s' is not a number from %u to %u", optarg,
+                          CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX);
+                return EXIT_USAGE;
+            }
+            a->max_conns = n;
+            break;
+        case 'h':
+            cmd_read_help(stdout);
+            return EXIT_OK;
+        case ':': {
+            const struct cli_opt *o = find_opt(optopt);
+            if (o)
+                cli_error("option --%s needs an argument %s" SEE_HELP, o->name, o->arg);
+            else
+                cli_error("option '%s' needs an argument" SEE_HELP, argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+        default:
+            if (optopt && optopt < 256)
+                cli_error("unknown option '-%c'" SEE_HELP, optopt);
+            else
+                cli_error("unknown option '%s'" SEE_HELP, argv[optind - 1]);
+            return EXIT_USAGE;
+        }
+    }
+    if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
+        cli_error("--all and --quiet cannot be combined");
+        return EXIT_USAGE;
+    }
+    first = optind;
+    if (!a->path) {
+        if (first >= argc) {
+            cli_error("read: missing capture file" SEE_HELP);
+            return EXIT_USAGE;
+        }
+        a->path = argv[first++];
+    }
+    if (first < argc) {
+        a->bpf = join_words(argc, argv, first);
+        if (!a->bpf) {
+            cli_error("out of memory");
+            return EXIT_INTERNAL;
+        }
+    }
+    return -1;
+}
+
+/* Drain the capture into the pipeline. Returns the capture error (NONE at a
+ * clean end of file or after an interrupt) with its message in errbuf. */
+static enum capture_err run(struct capture *cap, struct pipeline *pl, char *errbuf)
+{
+    struct frame f;
+    enum capture_err err = CAPTURE_ERR_NONE;
+    for (;;) {
+        int rc = capture_next(cap, &f, &err, errbuf);
+        if (rc == CAPTURE_FRAME) {
+            pipeline_feed(pl, &f);
+            if (cli_output_failed())
+                return CAPTURE_ERR_NONE; /* nobody is reading: stop quietly */
+        } else if (rc == CAPTURE_TIMEOUT) {
+            continue;
+        } else if (rc == CAPTURE_EOF) {
+            return CAPTURE_ERR_NONE;
+        } else {
+            return err == CAPTURE_ERR_NONE ? CAPTURE_ERR_READ : err;
+        }
+    }
+}
+
+int cmd_read(int argc, char **argv)
+{
+    struct read_args a;
+    struct capture_cfg ccfg;
+    struct tracker_cfg tcfg;
+    struct capture *cap;
+    struct reporter *rep;
+    struct pipeline *pl;
+    struct sigaction sa;
+    enum capture_err err;
+    char errbuf[ERRBUF_SIZE];
+    int status = parse_args(argc, argv, &a);
+
+    if (status >= 0)
+        return status;
+    if (strcmp(a.path, "-") == 0 && isatty(STDIN_FILENO)) {
+        cli_error("standard input is a terminal; pipe a capture into '" CLI_PROG " read -'");
+        free(a.bpf);
+        return EXIT_USAGE;
+    }
+
+    memset(&ccfg, 0, sizeof(ccfg));
+    ccfg.path = a.path;
+    ccfg.bpf = a.bpf;
+    cap = capture_open(&ccfg, &err, errbuf);
+    free(a.bpf);
+    if (!cap) {
+        cli_error("%s", errbuf);
+        return cli_exit_for_capture(err);
+    }
+
+    cli_output_init();
+    rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
+    memset(&tcfg, 0, sizeof(tcfg));
+    tcfg.max_conns = a.max_conns;
+    pl = rep ? pipeline_new(capture_link_type(cap), &tcfg, rep) : NULL;
+    if (!pl) {
+        cli_error("out of memory (connection table of %zu entries)",
+                  a.max_conns ? a.max_conns : (size_t)CFG_MAX_CONNS_DEFAULT);
+        reporter_destroy(rep);
+        capture_close(cap);
+        return EXIT_INTERNAL;
+    }
+
+    /* Ctrl-C stops reading; what was read is still reported. */
+    g_cap = cap;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    errbuf[0] = '\0';
+    err = run(cap, pl, errbuf);
+    if (err != CAPTURE_ERR_NONE)
+        pipeline_run_stats(pl)->input_error = errbuf;
+    if (!cli_output_failed())
+        pipeline_finish(pl);
+
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    g_cap = NULL;
+    pipeline_free(pl);
+    reporter_destroy(rep);
+    capture_close(cap);
+
+    status = cli_output_finish(cli_exit_for_capture(err));
+    if (err != CAPTURE_ERR_NONE)
+        cli_error("%s", errbuf);
+    return status;
+}

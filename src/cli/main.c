@@ -1,0 +1,139 @@
+/* main.c: the tcpshake binary: subcommand dispatch from one table, top-level
+ * --help and --version, `help COMMAND`, and `-r FILE` as an alias of read. */
+#include <stdio.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+#include "cli.h"
+#include "config.h"
+
+/* Adding a subcommand is one line here (and its cmd_*.c). */
+static const struct cli_cmd commands[] = {
+    { "read", "FILE [EXPR]", "show the handshakes in a pcap/pcapng file ('-' = stdin)",
+      cmd_read, cmd_read_help },
+    { "watch", "[IFACE] [EXPR]", "capture live and show handshakes as they happen", NULL, NULL },
+    { "craft", "...", "send a hand-made handshake from user space", NULL, NULL },
+    { "demo", "", "run handshakes on loopback: wire view beside kernel view", NULL, NULL },
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct {
+    int num;
+    const char *name;
+    const char *text;
+} exit_table[] = {
+#define X(name, num, text) { num, #name, text },
+    EXIT_MAP(X)
+#undef X
+};
+
+static void usage_line(FILE *out)
+{
+    fprintf(out,
+            "Usage: " CLI_PROG " COMMAND [OPTIONS] [ARGS]\n"
+            "       " CLI_PROG " -r FILE [OPTIONS] [BPF expression]\n");
+}
+
+static void top_help(FILE *out)
+{
+    size_t i;
+    usage_line(out);
+    fprintf(out, "\n"
+                 "Show the TCP three-way handshake as it really happens: every SYN, SYN+ACK,\n"
+                 "ACK, RST and FIN, with the RFC 9293 state of each endpoint.\n"
+                 "\nCommands:\n");
+    for (i = 0; i < N_COMMANDS; i++) {
+        char left[48];
+        snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
+        fprintf(out, "  %-22s %s%s\n", left, commands[i].summary,
+                commands[i].run ? "" : " (not implemented yet)");
+    }
+    fprintf(out, "  %-22s %s\n", "help COMMAND", "show the options of COMMAND");
+    fprintf(out, "\nOptions:\n");
+    fprintf(out, "  %-22s %s\n", "-h, --help", "show this help");
+    fprintf(out, "  %-22s %s\n", "-V, --version", "show the version");
+    fprintf(out, "\nOptions of read (also after -r FILE):\n");
+    cmd_read_print_opts(out);
+    fprintf(out, "\nExit status:\n");
+    for (i = 0; i < sizeof(exit_table) / sizeof(exit_table[0]); i++)
+        fprintf(out, "  %3d  %s\n", exit_table[i].num, exit_table[i].text);
+}
+
+static const struct cli_cmd *find_command(const char *name)
+{
+    size_t i;
+    for (i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static int not_implemented(const struct cli_cmd *c)
+{
+    cli_error("%s: not implemented yet", c->name);
+    return EXIT_USAGE;
+}
+
+static int help_command(int argc, char **argv)
+{
+    const struct cli_cmd *c;
+    if (argc < 3) {
+        top_help(stdout);
+        return EXIT_OK;
+    }
+    c = find_command(argv[2]);
+    if (!c) {
+        cli_error("unknown command '%s' (see '" CLI_PROG " --help')", argv[2]);
+        return EXIT_USAGE;
+    }
+    if (!c->help)
+        return not_implemented(c);
+    c->help(stdout);
+    return EXIT_OK;
+}
+
+static int dispatch(int argc, char **argv)
+{
+    const char *a1;
+    const struct cli_cmd *c;
+
+    if (argc < 2) {
+        cli_error("missing command: " CLI_PROG " COMMAND ... or " CLI_PROG
+                  " -r FILE (see '" CLI_PROG " --help')");
+        return EXIT_USAGE;
+    }
+    a1 = argv[1];
+    if (strcmp(a1, "-h") == 0 || strcmp(a1, "--help") == 0) {
+        top_help(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(a1, "-V") == 0 || strcmp(a1, "--version") == 0) {
+        printf(CLI_PROG " %s (%s)\n", TCPSHAKE_VERSION, pcap_lib_version());
+        return EXIT_OK;
+    }
+    if (strcmp(a1, "help") == 0)
+        return help_command(argc, argv);
+    /* tcpdump habit: `tcpshake -r FILE [options] [expr]` is `read`. */
+    if (a1[0] == '-' && a1[1] != '\0')
+        return cmd_read(argc, argv);
+    c = find_command(a1);
+    if (!c) {
+        cli_error("unknown command '%s' (see '" CLI_PROG " --help')", a1);
+        return EXIT_USAGE;
+    }
+    if (!c->run)
+        return not_implemented(c);
+    return c->run(argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+    int status = dispatch(argc, argv);
+    /* Help and version text go through the same buffered stdout. */
+    if (fflush(stdout) != 0 && status == EXIT_OK) {
+        cli_error("write error on standard output");
+        return EXIT_OUTPUT;
+    }
+    return status;
+}

@@ -1,0 +1,155 @@
+/* pipeline.c: frame -> decode -> tracker -> reporter, with the run counters.
+ * Packet time is the only clock: the newest frame time drives expiry. */
+#include "pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct pipeline {
+    enum link_type lt;
+    struct tracker *trk;
+    struct reporter *rep;
+    struct trk_sink sink;
+    struct run_stats rs;
+    uint64_t now_ns;       /* newest packet time seen (never goes back) */
+    uint64_t conns_ended;
+    bool have_time;
+    bool finished;
+    struct pkt pkt;        /* scratch: no per-packet allocation */
+};
+
+static void sink_conn_end(void *user, const struct conn *c, enum trk_end why, uint64_t ts_ns)
+{
+    struct pipeline *pl = user;
+    pl->conns_ended++;
+    if (pl->rep->ops->conn_end)
+        pl->rep->ops->conn_end(pl->rep, c, why, ts_ns);
+}
+
+static void sink_timer_change(void *user, const struct conn *c, const struct trk_change *ch,
+                              uint64_t ts_ns)
+{
+    struct pipeline *pl = user;
+    if (pl->rep->ops->timer_change)
+        pl->rep->ops->timer_change(pl->rep, c, ch, ts_ns);
+}
+
+struct pipeline *pipeline_new(enum link_type lt, const struct tracker_cfg *tcfg,
+                              struct reporter *rep)
+{
+    struct tracker_cfg defaults;
+    struct pipeline *pl = calloc(1, sizeof(*pl));
+    if (!pl)
+        return NULL;
+    if (!tcfg) {
+        memset(&defaults, 0, sizeof(defaults));
+        tcfg = &defaults;
+    }
+    pl->trk = tracker_new(tcfg);
+    if (!pl->trk) {
+        free(pl);
+        return NULL;
+    }
+    pl->lt = lt;
+    pl->rep = rep;
+    pl->sink.conn_end = sink_conn_end;
+    pl->sink.timer_change = sink_timer_change;
+    pl->sink.user = pl;
+    return pl;
+}
+
+void pipeline_free(struct pipeline *pl)
+{
+    if (!pl)
+        return;
+    tracker_free(pl->trk);
+    free(pl);
+}
+
+static void advance_clock(struct pipeline *pl, uint64_t ts_ns)
+{
+    if (!pl->have_time || ts_ns > pl->now_ns)
+        pl->now_ns = ts_ns;
+    pl->have_time = true;
+    tracker_expire(pl->trk, pl->now_ns, &pl->sink);
+}
+
+static void count_anomalies(struct run_stats *rs, uint32_t anomalies)
+{
+    unsigned i;
+    for (i = 0; i < PKT_ANOM__COUNT && anomalies; i++)
+        if (anomalies & (1u << i))
+            rs->anomalies[i]++;
+}
+
+enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f)
+{
+    struct run_stats *rs = &pl->rs;
+    struct pkt *p = &pl->pkt;
+    struct trk_verdict v;
+    enum decode_status st;
+
+    memset(p, 0, sizeof(*p));
+    st = decode_frame(pl->lt, f, p);
+    if ((unsigned)st >= DECODE__COUNT)
+        st = DECODE_MALFORMED; /* defensive: a status we cannot name */
+
+    if (rs->packets == 0)
+        rs->first_ts_ns = f->ts_ns;
+    rs->packets++;
+    rs->bytes += f->wirelen;
+    rs->decode[st]++;
+    count_anomalies(rs, p->anomalies);
+    advance_clock(pl, f->ts_ns);
+    rs->last_ts_ns = pl->now_ns;
+
+    if (st != DECODE_OK) {
+        if (pl->rep->ops->undecoded)
+            pl->rep->ops->undecoded(pl->rep, p, st);
+        return st;
+    }
+    rs->tcp_packets++;
+    memset(&v, 0, sizeof(v));
+    tracker_feed(pl->trk, p, &v, &pl->sink);
+    if (pl->rep->ops->segment)
+        pl->rep->ops->segment(pl->rep, p, &v);
+    if ((v.notes & TRK_NOTE_ENDED) && v.conn) {
+        pl->conns_ended++;
+        if (pl->rep->ops->conn_end)
+            pl->rep->ops->conn_end(pl->rep, v.conn, TRK_END_FINISHED, p->ts_ns);
+        tracker_emit(pl->trk, v.conn, p->ts_ns);
+    }
+    return st;
+}
+
+void pipeline_tick(struct pipeline *pl, uint64_t now_ns)
+{
+    if (pl->finished)
+        return;
+    advance_clock(pl, now_ns);
+}
+
+void pipeline_finish(struct pipeline *pl)
+{
+    if (pl->finished)
+        return;
+    pl->finished = true;
+    tracker_finish(pl->trk, pl->now_ns, &pl->sink);
+    if (pl->rep->ops->finish)
+        pl->rep->ops->finish(pl->rep, &pl->rs, tracker_stats(pl->trk));
+}
+
+struct run_stats *pipeline_run_stats(struct pipeline *pl)
+{
+    return &pl->rs;
+}
+
+const struct tracker_stats *pipeline_tracker_stats(const struct pipeline *pl)
+{
+    return tracker_stats(pl->trk);
+}
+
+uint64_t pipeline_conns_ended(const struct pipeline *pl)
+{
+    return pl->conns_ended;
+}

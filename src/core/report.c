@@ -1,0 +1,73 @@
+/* report.c: what every reporter shares: dispatch, relative sequence numbers,
+ * time and side formatting. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "report.h"
+#include "report_int.h"
+
+void reporter_destroy(struct reporter *r)
+{
+    if (r && r->ops && r->ops->destroy)
+        r->ops->destroy(r);
+}
+
+uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq)
+{
+    const struct endpoint *e;
+    if (!c || side < 0 || side > 1)
+        return seq;
+    e = &c->ep[side];
+    /* Modulo 2^32, so numbers stay right across the wrap (RFC 9293 3.4). */
+    return e->isn_known ? seq - e->isn : seq;
+}
+
+void ts_format(uint64_t ts_ns, char out[32])
+{
+    snprintf(out, 32, "%" PRIu64 ".%06" PRIu64, ts_ns / 1000000000u,
+             (ts_ns % 1000000000u) / 1000u);
+}
+
+const char *report__side_name(unsigned side)
+{
+    static const char *const names[2] = { "client", "server" };
+    return side < 2 ? names[side] : "?";
+}
+
+void report__rel_time(uint64_t a_ns, uint64_t b_ns, char out[32])
+{
+    /* Captures can go back in time (merged files, clock steps): keep the sign. */
+    bool neg = a_ns < b_ns;
+    uint64_t d = neg ? b_ns - a_ns : a_ns - b_ns;
+    snprintf(out, 32, "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "", d / 1000000000u,
+             (d % 1000000000u) / 1000u);
+}
+
+void report__ms(int64_t us, char out[32])
+{
+    bool neg = us < 0;
+    uint64_t u = neg ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+    snprintf(out, 32, "%s%" PRIu64 ".%03" PRIu64, neg ? "-" : "", u / 1000u, u % 1000u);
+}
+
+bool report__opts_known(const struct endpoint *e)
+{
+    return e->syn_tx > 0 || e->opts.present != 0;
+}
+
+bool report__note_shown(uint32_t bit)
+{
+    return bit != TRK_NOTE_NEW && bit != TRK_NOTE_ENDED && bit != TRK_NOTE_OUTCOME;
+}
+
+const char *report__conn_anom_name(uint32_t bit)
+{
+    switch (bit) {
+    case CONN_ANOM_WRONG_ACK: return "wrong-ack";
+    case CONN_ANOM_STRAY_RST: return "stray-rst";
+    case CONN_ANOM_ISN_CHANGE: return "isn-change";
+    case CONN_ANOM_SELF_CONNECT: return "self-connect";
+    case CONN_ANOM_INVALID_FLAGS: return "invalid-flags";
+    default: return NULL;
+    }
+}

@@ -1,0 +1,298 @@
+/* report_json.c: the NDJSON reporter: one object per line with a "type":
+ * "state" per transition, "conn" per connection record, "segment" per TCP
+ * segment and "undecoded" per other frame (--all), and a last "summary".
+ * Key order is fixed; docs/NDJSON.md is the schema. */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "json.h"
+#include "report.h"
+#include "report_int.h"
+#include "tcp_wire.h"
+#include "tcpopt.h"
+
+struct json_rep {
+    struct reporter base;
+};
+
+static void put_ts(struct json *j, const char *key, uint64_t ts_ns)
+{
+    char buf[32];
+    ts_format(ts_ns, buf);
+    json_number_text(j, key, buf);
+}
+
+static void put_endpoint(struct json *j, const char *key, const struct ip_addr *a, uint16_t port)
+{
+    char buf[ENDPOINT_STRLEN];
+    endpoint_format(a, port, buf);
+    json_str(j, key, buf);
+}
+
+static void put_rtt(struct json *j, const char *key, int64_t us)
+{
+    if (us < 0)
+        json_null(j, key);
+    else
+        json_i64(j, key, us);
+}
+
+static void put_pkt_anomalies(struct json *j, uint32_t anomalies)
+{
+    uint32_t i;
+    json_arr_open(j, "anomalies");
+    for (i = 0; i < PKT_ANOM__COUNT; i++)
+        if ((anomalies & (1u << i)) && pkt_anomaly_name(1u << i))
+            json_arr_str(j, pkt_anomaly_name(1u << i));
+    json_arr_close(j);
+}
+
+static void put_state_line(struct reporter *r, const struct conn *c, const struct trk_change *ch,
+                           uint64_t ts_ns, const char *cause)
+{
+    struct json j;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "state");
+    put_ts(&j, "ts", ts_ns);
+    json_u64(&j, "conn", c->id);
+    json_str(&j, "endpoint", report__side_name(ch->side));
+    json_str(&j, "from", tcp_state_name((enum tcp_state)ch->from));
+    json_str(&j, "to", tcp_state_name((enum tcp_state)ch->to));
+    json_str(&j, "cause", cause);
+    json_bool(&j, "presumed", ch->presumed);
+    json_end(&j);
+}
+
+static void put_segment_line(struct reporter *r, const struct pkt *p, const struct trk_verdict *v)
+{
+    const struct conn *c = v->conn;
+    struct json j;
+    char words[48], opts[256];
+    uint32_t i;
+    int me = v->from_client ? TRK_CLIENT : TRK_SERVER;
+
+    json_begin(&j, r->out);
+    json_str(&j, "type", "segment");
+    put_ts(&j, "ts", p->ts_ns);
+    if (c)
+        json_u64(&j, "conn", c->id);
+    else
+        json_null(&j, "conn");
+    json_str(&j, "sender", c ? report__side_name((unsigned)me) : NULL);
+    put_endpoint(&j, "src", &p->src, p->sport);
+    put_endpoint(&j, "dst", &p->dst, p->dport);
+    json_str(&j, "flags", tcp_flags_words(p->flags, words));
+    json_u64(&j, "seq", p->seq);
+    json_u64(&j, "ack", p->ack);
+    if (c && c->ep[me].isn_known)
+        json_u64(&j, "rel_seq", conn_rel_seq(c, me, p->seq));
+    else
+        json_null(&j, "rel_seq");
+    if (c && (p->flags & TH_ACK) && c->ep[1 - me].isn_known)
+        json_u64(&j, "rel_ack", conn_rel_seq(c, 1 - me, p->ack));
+    else
+        json_null(&j, "rel_ack");
+    json_u64(&j, "len", p->payload_len);
+    json_u64(&j, "win", p->win);
+    json_u64(&j, "ttl", p->ttl);
+    opts[0] = '\0';
+    if (p->opt.nlayout > 0 || p->opt.present)
+        tcpopt_format(&p->opt, opts, (int)sizeof(opts));
+    json_str(&j, "options", opts);
+    json_arr_open(&j, "notes");
+    for (i = 0; i < 16; i++)
+        if ((v->notes & (1u << i)) && trk_note_name(1u << i))
+            json_arr_str(&j, trk_note_name(1u << i));
+    json_arr_close(&j);
+    put_pkt_anomalies(&j, p->anomalies);
+    json_end(&j);
+}
+
+static void json_segment(struct reporter *r, const struct pkt *p, const struct trk_verdict *v)
+{
+    char cause[48];
+    unsigned i, n;
+    if (r->flags & RPT_QUIET)
+        return;
+    if (r->flags & RPT_ALL)
+        put_segment_line(r, p, v);
+    if (!v->conn)
+        return;
+    tcp_flags_words(p->flags, cause);
+    n = v->nchanges > TRK_MAX_CHANGES ? TRK_MAX_CHANGES : v->nchanges;
+    for (i = 0; i < n; i++)
+        put_state_line(r, v->conn, &v->changes[i], p->ts_ns, cause);
+}
+
+static void json_undecoded(struct reporter *r, const struct pkt *p, enum decode_status st)
+{
+    struct json j;
+    if (!(r->flags & RPT_ALL) || (r->flags & RPT_QUIET))
+        return;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "undecoded");
+    put_ts(&j, "ts", p->ts_ns);
+    json_str(&j, "status", decode_status_name(st));
+    json_str(&j, "layer", decode_layer_name(p->layer));
+    json_u64(&j, "caplen", p->caplen);
+    json_u64(&j, "wirelen", p->wirelen);
+    put_pkt_anomalies(&j, p->anomalies);
+    json_end(&j);
+}
+
+static void json_timer_change(struct reporter *r, const struct conn *c,
+                              const struct trk_change *ch, uint64_t ts_ns)
+{
+    if (r->flags & RPT_QUIET)
+        return;
+    put_state_line(r, c, ch, ts_ns, "timeout");
+}
+
+static void put_options(struct json *j, const char *key, const struct endpoint *e)
+{
+    const struct ep_opts *o = &e->opts;
+    if (!report__opts_known(e)) {
+        json_null(j, key);
+        return;
+    }
+    json_obj_open(j, key);
+    if (o->present & TCPOPT_P_MSS)
+        json_u64(j, "mss", o->mss);
+    else
+        json_null(j, "mss");
+    if (o->present & TCPOPT_P_WSCALE)
+        json_u64(j, "wscale", o->wscale);
+    else
+        json_null(j, "wscale");
+    json_bool(j, "sack_ok", (o->present & TCPOPT_P_SACK_OK) != 0);
+    json_bool(j, "ts", (o->present & TCPOPT_P_TS) != 0);
+    json_bool(j, "tfo", (o->present & TCPOPT_P_TFO) != 0);
+    json_bool(j, "ecn", o->ecn != 0);
+    json_obj_close(j);
+}
+
+static void json_conn_end(struct reporter *r, const struct conn *c, enum trk_end why,
+                          uint64_t ts_ns)
+{
+    const struct endpoint *cl = &c->ep[TRK_CLIENT], *sv = &c->ep[TRK_SERVER];
+    struct json j;
+    uint32_t bit;
+
+    json_begin(&j, r->out);
+    json_str(&j, "type", "conn");
+    json_u64(&j, "id", c->id);
+    json_u64(&j, "generation", c->generation);
+    put_endpoint(&j, "client", &cl->addr, cl->port);
+    put_endpoint(&j, "server", &sv->addr, sv->port);
+    put_ts(&j, "first_ts", c->t_first_ns);
+    put_ts(&j, "last_ts", c->t_last_ns);
+    put_ts(&j, "end_ts", ts_ns);
+    json_str(&j, "outcome", hs_outcome_name((enum hs_outcome)c->outcome));
+    json_bool(&j, "simultaneous", c->simultaneous);
+    json_bool(&j, "roles_guessed", c->roles_guessed);
+    json_str(&j, "client_state", tcp_state_name((enum tcp_state)cl->state));
+    json_str(&j, "server_state", tcp_state_name((enum tcp_state)sv->state));
+    json_bool(&j, "client_presumed", cl->presumed);
+    json_bool(&j, "server_presumed", sv->presumed);
+    json_u64(&j, "syn_retransmits", c->syn_retransmits);
+    json_u64(&j, "synack_retransmits", c->synack_retransmits);
+    put_rtt(&j, "rtt_syn_synack_us", conn_rtt_syn_synack_us(c));
+    put_rtt(&j, "rtt_synack_ack_us", conn_rtt_synack_ack_us(c));
+    json_str(&j, "close", close_outcome_name((enum close_outcome)c->close));
+    json_str(&j, "end_reason", trk_end_name(why));
+    json_u64(&j, "packets", c->pkts);
+    json_u64(&j, "client_packets", cl->pkts);
+    json_u64(&j, "server_packets", sv->pkts);
+    json_u64(&j, "client_bytes", cl->bytes);
+    json_u64(&j, "server_bytes", sv->bytes);
+    put_options(&j, "client_options", cl);
+    put_options(&j, "server_options", sv);
+    json_arr_open(&j, "anomalies");
+    for (bit = 1; bit <= 0x80u; bit <<= 1)
+        if ((c->anomalies & bit) && report__conn_anom_name(bit))
+            json_arr_str(&j, report__conn_anom_name(bit));
+    json_arr_close(&j);
+    json_end(&j);
+}
+
+static void json_finish(struct reporter *r, const struct run_stats *rs,
+                        const struct tracker_stats *ts)
+{
+    struct json j;
+    int k;
+    unsigned i;
+
+    json_begin(&j, r->out);
+    json_str(&j, "type", "summary");
+    json_u64(&j, "packets", rs->packets);
+    json_u64(&j, "tcp_packets", rs->tcp_packets);
+    json_u64(&j, "bytes", rs->bytes);
+    if (rs->packets) {
+        put_ts(&j, "first_ts", rs->first_ts_ns);
+        put_ts(&j, "last_ts", rs->last_ts_ns);
+    } else {
+        json_null(&j, "first_ts");
+        json_null(&j, "last_ts");
+    }
+    json_u64(&j, "connections", ts->connections);
+    json_obj_open(&j, "outcomes");
+    for (k = HS_PENDING + 1; k < HS__COUNT; k++)
+        json_u64(&j, hs_outcome_name((enum hs_outcome)k), ts->outcomes[k]);
+    json_obj_close(&j);
+    json_obj_open(&j, "closes");
+    for (k = 0; k < CLOSE__COUNT; k++)
+        json_u64(&j, close_outcome_name((enum close_outcome)k), ts->closes[k]);
+    json_obj_close(&j);
+    json_u64(&j, "evicted", ts->evicted);
+    json_u64(&j, "timed_out", ts->timed_out);
+    json_u64(&j, "retransmits", ts->retransmits);
+    json_u64(&j, "strays", ts->strays);
+    json_u64(&j, "invalid", ts->invalid);
+    json_u64(&j, "untracked", ts->untracked);
+    json_u64(&j, "peak_active", ts->peak_active);
+    json_u64(&j, "capacity", ts->capacity);
+    json_obj_open(&j, "decode");
+    for (k = DECODE_OK + 1; k < DECODE__COUNT; k++)
+        json_u64(&j, decode_status_name((enum decode_status)k), rs->decode[k]);
+    json_obj_close(&j);
+    json_obj_open(&j, "anomalies");
+    for (i = 0; i < PKT_ANOM__COUNT; i++)
+        if (pkt_anomaly_name(1u << i))
+            json_u64(&j, pkt_anomaly_name(1u << i), rs->anomalies[i]);
+    json_obj_close(&j);
+    if (rs->have_capture_stats) {
+        json_obj_open(&j, "capture");
+        json_u64(&j, "received", rs->cap_received);
+        json_u64(&j, "dropped", rs->cap_dropped);
+        json_u64(&j, "ifdropped", rs->cap_ifdropped);
+        json_obj_close(&j);
+    }
+    if (rs->input_error)
+        json_str(&j, "error", rs->input_error);
+    json_end(&j);
+}
+
+static void json_destroy(struct reporter *r)
+{
+    free(r);
+}
+
+static const struct reporter_ops json_ops = {
+    .segment = json_segment,
+    .undecoded = json_undecoded,
+    .timer_change = json_timer_change,
+    .conn_end = json_conn_end,
+    .finish = json_finish,
+    .destroy = json_destroy,
+};
+
+struct reporter *report_json_new(FILE *out, unsigned flags)
+{
+    struct json_rep *t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->base.ops = &json_ops;
+    t->base.out = out;
+    t->base.flags = flags;
+    return &t->base;
+}
