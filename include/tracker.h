@@ -137,9 +137,11 @@ struct endpoint {
     bool sent_any;
     bool sent_syn;       /* sent a bare SYN */
     bool sent_synack;    /* sent a SYN+ACK */
+    bool seq_base;       /* isn holds a base for relative numbers */
     uint16_t syn_tx;     /* SYN or SYN+ACK transmissions with the current ISN */
-    uint32_t isn;        /* ISN if isn_known, else (first seq seen - 1): the base
-                            for relative sequence numbers */
+    uint32_t isn;        /* ISN if isn_known; else, when seq_base, the base for
+                            relative numbers (first seq seen - 1, or the first
+                            ack it received - 1) */
     uint32_t snd_nxt;    /* highest seq + len (+1 per SYN/FIN) sent */
     uint32_t fin_seq;    /* sequence number of its FIN */
     uint32_t pkts;

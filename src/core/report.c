@@ -19,7 +19,7 @@ uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq)
         return seq;
     e = &c->ep[side];
     /* Modulo 2^32, so numbers stay right across the wrap (RFC 9293 3.4). */
-    return e->isn_known ? seq - e->isn : seq;
+    return (e->isn_known || e->seq_base) ? seq - e->isn : seq;
 }
 
 void ts_format(uint64_t ts_ns, char out[32])

@@ -321,11 +321,20 @@ static struct conn *new_conn(struct tracker *t, const struct pkt *p, uint32_t ge
     }
     conntab_insert(t->ct, c, CT_HANDSHAKE);
     t->st.connections++;
+    if (conntab_count(t->ct) > t->st.peak_active)
+        t->st.peak_active = conntab_count(t->ct);
     v->notes |= TRK_NOTE_NEW;
     return c;
 }
 
 /* ---- segment rules ----------------------------------------------------- */
+
+/* RFC 9293 3.10.7.3: in SYN-SENT an ACK is acceptable iff
+ * ISS < SEG.ACK =< SND.NXT (SND.NXT covers data sent on the SYN, TFO). */
+static bool acks_syn(const struct endpoint *Y, uint32_t ack)
+{
+    return Y->isn_known && seq_gt(ack, Y->isn) && seq_leq(ack, Y->snd_nxt);
+}
 
 static void outcome_set(struct conn *c, enum hs_outcome o, struct trk_verdict *v)
 {
@@ -404,7 +413,7 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
         }
         return;
     }
-    if ((Y->isn_known && p->ack != Y->isn + 1) || (X->sent_syn && p->seq != X->isn)) {
+    if ((Y->isn_known && !acks_syn(Y, p->ack)) || (X->sent_syn && p->seq != X->isn)) {
         /* RFC 9293 3.10.7.3: an unacceptable ACK in SYN-SENT draws a RST
          * and changes nothing. */
         c->anomalies |= CONN_ANOM_WRONG_ACK;
@@ -535,7 +544,7 @@ static bool rst_acceptable(const struct conn *c, int s, const struct pkt *p)
 {
     const struct endpoint *X = &c->ep[s], *Y = &c->ep[!s];
     if (Y->state == TS_SYN_SENT)
-        return (p->flags & TH_ACK) && Y->isn_known && p->ack == Y->isn + 1;
+        return (p->flags & TH_ACK) && acks_syn(Y, p->ack);
     if (!X->isn_known)
         return true;
     return seq_geq(p->seq, X->isn) && seq_leq(p->seq, X->snd_nxt + (1u << 30));
@@ -683,8 +692,14 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
     /* What X has sent so far (RFC 9293 3.4: SYN and FIN take one number). */
     seglen = p->payload_len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
     if (!(v->notes & TRK_NOTE_STRAY)) {
-        if (!X->isn_known && !X->sent_any)
+        struct endpoint *Y = &c->ep[!s];
+        if (!X->isn_known && !X->seq_base)
             X->isn = p->seq - 1; /* base for relative numbers (mid-stream) */
+        X->seq_base = true;
+        if (ack && !rst && !Y->isn_known && !Y->seq_base) {
+            Y->isn = p->ack - 1; /* the peer's next byte is relative 1 */
+            Y->seq_base = true;
+        }
         if (!X->sent_any || seq_gt(p->seq + seglen, X->snd_nxt))
             X->snd_nxt = p->seq + seglen;
         X->sent_any = true;

@@ -111,6 +111,7 @@ static inline struct conn fx_conn_complete(void)
     c.outcome = HS_COMPLETE;
     c.close = CLOSE_OPEN_AT_END;
     c.synack_seen = true;
+    c.client_syn_seen = true;
     c.t_first_ns = FX_T0;
     c.t_syn_ns = c.t_syn_last_ns = FX_T0;
     c.t_synack_ns = c.t_synack_last_ns = FX_T0 + 120 * FX_US;
@@ -141,6 +142,7 @@ static inline struct conn fx_conn_unanswered_v6(void)
     c.outcome = HS_UNANSWERED;
     c.close = CLOSE_OPEN_AT_END;
     c.syn_retransmits = 1;
+    c.client_syn_seen = true;
     c.t_first_ns = FX_T0;
     c.t_syn_ns = FX_T0;
     c.t_syn_last_ns = FX_T0 + 1000000 * FX_US;

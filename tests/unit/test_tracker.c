@@ -412,6 +412,31 @@ static void test_wrong_ack_synack_is_stray(void **state)
     assert_true(cs(f, 3, TH_ACK, 1001, 6001) & TRK_NOTE_HANDSHAKE_ACK);
 }
 
+static void test_tfo_synack_acks_syn_data(void **state)
+{
+    struct fx *f = *state;
+    struct pkt syn = pkt_data(0, C, CP, S, SP, TH_SYN, 1000, 0, 37);
+    evlog_feed(&f->log, f->t, &syn);
+    /* RFC 7413: the SYN+ACK acknowledges the data carried on the SYN. */
+    assert_false(sc(f, 1, SA, 5000, 1038) & TRK_NOTE_STRAY);
+    assert_true(cs(f, 2, TH_ACK, 1038, 5001) & TRK_NOTE_HANDSHAKE_ACK);
+    /* ...or only the SYN, when the server ignores the data. */
+    evlog_clear(&f->log);
+    {
+        struct pkt syn2 = pkt_data(100, C, 41000, S, SP, TH_SYN, 7000, 0, 10);
+        struct pkt sa2 = pkt_make(101, S, SP, C, 41000, SA, 9000, 7001);
+        assert_true(evlog_feed(&f->log, f->t, &syn2) & TRK_NOTE_SYN_DATA);
+        assert_false(evlog_feed(&f->log, f->t, &sa2) & TRK_NOTE_STRAY);
+    }
+    /* Beyond SND.NXT is unacceptable. */
+    {
+        struct pkt syn3 = pkt_data(200, C, 42000, S, SP, TH_SYN, 100, 0, 5);
+        struct pkt bad = pkt_make(201, S, SP, C, 42000, SA, 1, 107);
+        evlog_feed(&f->log, f->t, &syn3);
+        assert_true(evlog_feed(&f->log, f->t, &bad) & TRK_NOTE_STRAY);
+    }
+}
+
 static void test_invalid_flags_untracked(void **state)
 {
     struct fx *f = *state;
@@ -586,6 +611,7 @@ int main(void)
         T(test_port_reuse_after_close),
         T(test_new_isn_on_live_tuple_is_reuse),
         T(test_wrong_ack_synack_is_stray),
+        T(test_tfo_synack_acks_syn_data),
         T(test_invalid_flags_untracked),
         T(test_one_sided_client_capture),
         T(test_sequence_wrap),
