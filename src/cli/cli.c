@@ -2,6 +2,10 @@
  * and write-error handling, option tables, number parsing. */
 #include "cli.h"
 
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -97,4 +101,69 @@ int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigne
         return -1;
     *out = v;
     return 0;
+}
+
+void cli_getopt_tables(const struct cli_opt *opts, size_t n, struct option *longopts,
+                       char *shortopts)
+{
+    size_t i, ns = 0;
+    shortopts[ns++] = ':'; /* report a missing argument as ':' */
+    for (i = 0; i < n; i++) {
+        longopts[i].name = opts[i].name;
+        longopts[i].has_arg = opts[i].arg ? required_argument : no_argument;
+        longopts[i].flag = NULL;
+        longopts[i].val = opts[i].val;
+        if (opts[i].val < 256) {
+            shortopts[ns++] = (char)opts[i].val;
+            if (opts[i].arg)
+                shortopts[ns++] = ':';
+        }
+    }
+    memset(&longopts[n], 0, sizeof(longopts[0]));
+    shortopts[ns] = '\0';
+}
+
+int cli_bad_option(int c, const struct cli_opt *opts, size_t n, char **argv, const char *cmd)
+{
+    size_t i;
+    if (c == ':') {
+        for (i = 0; i < n; i++)
+            if (opts[i].val == optopt) {
+                cli_error("option --%s needs an argument %s (see '" CLI_PROG " %s --help')",
+                          opts[i].name, opts[i].arg, cmd);
+                return EXIT_USAGE;
+            }
+        cli_error("option '%s' needs an argument (see '" CLI_PROG " %s --help')",
+                  argv[optind - 1], cmd);
+        return EXIT_USAGE;
+    }
+    if (optopt && optopt < 256)
+        cli_error("unknown option '-%c' (see '" CLI_PROG " %s --help')", optopt, cmd);
+    else
+        cli_error("unknown option '%s' (see '" CLI_PROG " %s --help')", argv[optind - 1], cmd);
+    return EXIT_USAGE;
+}
+
+char *cli_join_words(int argc, char **argv, int from, bool *oom)
+{
+    size_t len = 0;
+    int i;
+    char *s;
+    *oom = false;
+    for (i = from; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    if (len == 0)
+        return NULL;
+    s = malloc(len);
+    if (!s) {
+        *oom = true;
+        return NULL;
+    }
+    s[0] = '\0';
+    for (i = from; i < argc; i++) {
+        if (i > from)
+            strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
 }

@@ -47,6 +47,18 @@ bool cli_output_failed(void);
  * on stderr) when writing failed for another reason than a closed pipe. */
 int cli_output_finish(int status);
 
+struct option;
+/* Fill getopt_long's tables from an options table: longopts needs n + 1
+ * entries, shortopts 2 * n + 2 characters. Cannot fail. */
+void cli_getopt_tables(const struct cli_opt *opts, size_t n, struct option *longopts,
+                       char *shortopts);
+/* One line for a getopt_long failure (c is ':' for a missing argument, else
+ * an unknown option) naming the command's --help. Returns EXIT_USAGE. */
+int cli_bad_option(int c, const struct cli_opt *opts, size_t n, char **argv, const char *cmd);
+/* argv[from..argc) joined with spaces (a trailing BPF expression); NULL if
+ * there are no words or memory ran out (*oom tells which). */
+char *cli_join_words(int argc, char **argv, int from, bool *oom);
+
 /* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
@@ -55,5 +67,7 @@ int cmd_read(int argc, char **argv);
 void cmd_read_help(FILE *out);
 /* The options table of read (shown by `tcpshake --help` too). */
 void cmd_read_print_opts(FILE *out);
+int cmd_watch(int argc, char **argv);
+void cmd_watch_help(FILE *out);
 
 #endif

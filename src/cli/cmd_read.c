@@ -86,61 +86,16 @@ struct read_args {
     size_t max_conns;
 };
 
-static const struct cli_opt *find_opt(int val)
-{
-    size_t i;
-    for (i = 0; i < N_READ_OPTS; i++)
-        if (read_opts[i].val == val)
-            return &read_opts[i];
-    return NULL;
-}
-
-/* Join argv[from..argc) with spaces. NULL if there is nothing. */
-static char *join_words(int argc, char **argv, int from)
-{
-    size_t len = 0;
-    int i;
-    char *s;
-    for (i = from; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    if (len == 0)
-        return NULL;
-    s = malloc(len);
-    if (!s)
-        return NULL;
-    s[0] = '\0';
-    for (i = from; i < argc; i++) {
-        if (i > from)
-            strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
 /* Parse; returns -1 to go on, or an exit status. */
 static int parse_args(int argc, char **argv, struct read_args *a)
 {
     struct option longopts[N_READ_OPTS + 1];
     char shortopts[2 * N_READ_OPTS + 2];
-    size_t i, ns = 0;
     int c, first;
     unsigned long n;
+    bool oom;
 
-    shortopts[ns++] = ':'; /* report a missing argument as ':' */
-    for (i = 0; i < N_READ_OPTS; i++) {
-        longopts[i].name = read_opts[i].name;
-        longopts[i].has_arg = read_opts[i].arg ? required_argument : no_argument;
-        longopts[i].flag = NULL;
-        longopts[i].val = read_opts[i].val;
-        if (read_opts[i].val < 256) {
-            shortopts[ns++] = (char)read_opts[i].val;
-            if (read_opts[i].arg)
-                shortopts[ns++] = ':';
-        }
-    }
-    memset(&longopts[N_READ_OPTS], 0, sizeof(longopts[0]));
-    shortopts[ns] = '\0';
-
+    cli_getopt_tables(read_opts, N_READ_OPTS, longopts, shortopts);
     memset(a, 0, sizeof(*a));
     opterr = 0;
     optind = 1;
@@ -163,20 +118,8 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         case 'h':
             cmd_read_help(stdout);
             return EXIT_OK;
-        case ':': {
-            const struct cli_opt *o = find_opt(optopt);
-            if (o)
-                cli_error("option --%s needs an argument %s" SEE_HELP, o->name, o->arg);
-            else
-                cli_error("option '%s' needs an argument" SEE_HELP, argv[optind - 1]);
-            return EXIT_USAGE;
-        }
         default:
-            if (optopt && optopt < 256)
-                cli_error("unknown option '-%c'" SEE_HELP, optopt);
-            else
-                cli_error("unknown option '%s'" SEE_HELP, argv[optind - 1]);
-            return EXIT_USAGE;
+            return cli_bad_option(c, read_opts, N_READ_OPTS, argv, "read");
         }
     }
     if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
@@ -191,12 +134,10 @@ static int parse_args(int argc, char **argv, struct read_args *a)
         }
         a->path = argv[first++];
     }
-    if (first < argc) {
-        a->bpf = join_words(argc, argv, first);
-        if (!a->bpf) {
-            cli_error("out of memory");
-            return EXIT_INTERNAL;
-        }
+    a->bpf = cli_join_words(argc, argv, first, &oom);
+    if (oom) {
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
     }
     return -1;
 }

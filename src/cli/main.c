@@ -12,7 +12,8 @@
 static const struct cli_cmd commands[] = {
     { "read", "FILE [EXPR]", "show the handshakes in a pcap/pcapng file ('-' = stdin)",
       cmd_read, cmd_read_help },
-    { "watch", "[IFACE] [EXPR]", "capture live and show handshakes as they happen", NULL, NULL },
+    { "watch", "[-i IFACE] [EXPR]", "capture live (default lo) and show handshakes as they happen",
+      cmd_watch, cmd_watch_help },
     { "craft", "...", "send a hand-made handshake from user space", NULL, NULL },
     { "demo", "", "run handshakes on loopback: wire view beside kernel view", NULL, NULL },
 };

@@ -41,7 +41,7 @@ struct pkt pkt_make(uint64_t t_ms, const char *src, uint16_t sport, const char *
     return pkt_data(t_ms, src, sport, dst, dport, flags, seq, ack, 0);
 }
 
-static void logf_(struct evlog *log, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void logf_(struct evlog *log, const char *fmt, ...)
 {
     va_list ap;
     if (log->n >= EVLOG_MAX)

@@ -1,0 +1,315 @@
+/* cmd_watch.c: `tcpshake watch [-i IFACE] [BPF expression]`: live capture
+ * (loopback by default) through the same decode -> track -> report pipeline
+ * as `read`; optional pcap copy (-w), stop after N connections (-c), drop
+ * root after the capture is open (like tcpdump -Z). */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "config.h"
+#include "pcapfile.h"
+#include "pipeline.h"
+#include "report.h"
+
+enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS, OPT_KEEP_ROOT };
+
+#define WATCH_DEFAULT_USER "nobody"
+
+static const struct cli_opt watch_opts[] = {
+    { 'i', "interface", "IFACE", "interface to capture on (default lo; 'any' for all)" },
+    { OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
+    { OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
+    { 'q', "quiet", NULL, "connection records and the summary only" },
+    { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
+    { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
+    { 'w', "write", "FILE", "also write the captured frames to FILE (pcap)" },
+    { 'c', "count", "N", "stop after N connections have ended" },
+    { 'B', "buffer-size", "MB", "kernel capture buffer in MiB (default 32)" },
+    { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
+    { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
+    { OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
+    { 'h', "help", NULL, "show this help" },
+};
+#define N_WATCH_OPTS (sizeof(watch_opts) / sizeof(watch_opts[0]))
+
+void cmd_watch_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: " CLI_PROG " watch [OPTIONS] [BPF expression]\n"
+            "\n"
+            "Capture live (default: interface lo, filter 'tcp') and show every TCP\n"
+            "handshake as it happens, with the RFC 9293 state of each endpoint. The\n"
+            "output is the same as '" CLI_PROG " read'. Ctrl-C stops, flushes and prints\n"
+            "the summary with libpcap's received and dropped counts.\n"
+            "  " CLI_PROG " watch                       # every TCP handshake on lo\n"
+            "  " CLI_PROG " watch -i eth0 tcp port 443  # one port on eth0\n"
+            "  " CLI_PROG " watch --json -c 10 -w hs.pcap\n"
+            "\n"
+            "Options:\n");
+    cli_print_opts(out, watch_opts, N_WATCH_OPTS);
+    fprintf(out,
+            "\n"
+            "Live capture needs root, or the capabilities CAP_NET_RAW and CAP_NET_ADMIN:\n"
+            "  sudo setcap cap_net_raw,cap_net_admin=eip $(command -v " CLI_PROG ")\n"
+            "As root, watch drops to user '" WATCH_DEFAULT_USER "' once the capture is open\n"
+            "(and the -w file created), unless --keep-root.\n");
+}
+
+struct watch_args {
+    const char *device;
+    const char *write_path;
+    const char *user;
+    char *bpf;
+    unsigned flags;
+    bool json, keep_root;
+    unsigned long count;
+    unsigned long buffer_mb;
+    size_t max_conns;
+};
+
+static volatile sig_atomic_t g_stop;
+static struct capture *volatile g_cap;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+    if (g_cap)
+        capture_breakloop(g_cap);
+}
+
+static int parse_args(int argc, char **argv, struct watch_args *a)
+{
+    struct option longopts[N_WATCH_OPTS + 1];
+    char shortopts[2 * N_WATCH_OPTS + 2];
+    unsigned long n;
+    bool oom;
+    int c;
+
+    cli_getopt_tables(watch_opts, N_WATCH_OPTS, longopts, shortopts);
+    memset(a, 0, sizeof(*a));
+    a->device = "lo";
+    a->user = WATCH_DEFAULT_USER;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case 'i': a->device = optarg; break;
+        case OPT_JSON: a->json = true; break;
+        case OPT_ALL: a->flags |= RPT_ALL; break;
+        case 'q': a->flags |= RPT_QUIET; break;
+        case 'S': a->flags |= RPT_ABS_SEQ; break;
+        case 'v': a->flags |= RPT_VERBOSE; break;
+        case 'w': a->write_path = optarg; break;
+        case 'Z': a->user = optarg; break;
+        case OPT_KEEP_ROOT: a->keep_root = true; break;
+        case 'c':
+            if (cli_parse_ulong(optarg, 1, 1000000000UL, &a->count) != 0) {
+                cli_error("-c: '%s' is not a number from 1 to 1000000000", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'B':
+            if (cli_parse_ulong(optarg, 1, 4096, &a->buffer_mb) != 0) {
+                cli_error("--buffer-size: '%s' is not a number of MiB from 1 to 4096", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_MAX_CONNS:
+            if (cli_parse_ulong(optarg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
+                cli_error("--max-conns: '%s' is not a number from %u to %u", optarg,
+                          CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX);
+                return EXIT_USAGE;
+            }
+            a->max_conns = n;
+            break;
+        case 'h':
+            cmd_watch_help(stdout);
+            return EXIT_OK;
+        default:
+            return cli_bad_option(c, watch_opts, N_WATCH_OPTS, argv, "watch");
+        }
+    }
+    if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
+        cli_error("--all and --quiet cannot be combined");
+        return EXIT_USAGE;
+    }
+    a->bpf = cli_join_words(argc, argv, optind, &oom);
+    if (oom) {
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    return -1;
+}
+
+/* Drop root like tcpdump -Z: supplementary groups, then gid, then uid. */
+static int drop_root(const char *user)
+{
+    struct passwd *pw;
+    if (geteuid() != 0)
+        return 0;
+    errno = 0;
+    pw = getpwnam(user);
+    if (!pw) {
+        cli_error("-Z %s: no such user%s%s", user, errno ? ": " : "", errno ? strerror(errno) : "");
+        return -1;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        cli_error("cannot drop root to user %s: %s", user, strerror(errno));
+        return -1;
+    }
+    if (setuid(0) == 0) { /* must not be able to regain root */
+        cli_error("dropping root to user %s did not stick", user);
+        return -1;
+    }
+    return 0;
+}
+
+static uint64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Capture until a signal, -c N, or an error. */
+static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pcapfile *w,
+                            unsigned long count, char *errbuf, bool *write_failed)
+{
+    struct frame f;
+    enum capture_err err = CAPTURE_ERR_NONE;
+    while (!g_stop) {
+        int rc = capture_next(cap, &f, &err, errbuf);
+        if (rc == CAPTURE_FRAME) {
+            if (w && !*write_failed && pcapfile_write(w, &f) != 0)
+                *write_failed = true;
+            pipeline_feed(pl, &f);
+            if (cli_output_failed())
+                return CAPTURE_ERR_NONE;
+            if (count && pipeline_conns_ended(pl) >= count)
+                return CAPTURE_ERR_NONE;
+        } else if (rc == CAPTURE_TIMEOUT) {
+            /* An idle link: live packet times are wall-clock times, so let
+             * the tracker's timeouts see the clock move. */
+            pipeline_tick(pl, wall_ns());
+            fflush(stdout);
+        } else if (rc == CAPTURE_EOF) {
+            return CAPTURE_ERR_NONE;
+        } else {
+            return err == CAPTURE_ERR_NONE ? CAPTURE_ERR_READ : err;
+        }
+    }
+    return CAPTURE_ERR_NONE;
+}
+
+int cmd_watch(int argc, char **argv)
+{
+    struct watch_args a;
+    struct capture_cfg ccfg;
+    struct tracker_cfg tcfg;
+    struct capture *cap;
+    struct pcapfile *w = NULL;
+    struct reporter *rep;
+    struct pipeline *pl;
+    struct sigaction sa;
+    enum capture_err err;
+    char errbuf[ERRBUF_SIZE];
+    bool write_failed = false;
+    uint64_t rx, drop, ifdrop;
+    int status = parse_args(argc, argv, &a);
+
+    if (status >= 0)
+        return status;
+    memset(&ccfg, 0, sizeof(ccfg));
+    ccfg.device = a.device;
+    ccfg.bpf = a.bpf ? a.bpf : "tcp";
+    ccfg.immediate = true;
+    ccfg.buffer_mb = (int)a.buffer_mb;
+    cap = capture_open(&ccfg, &err, errbuf);
+    free(a.bpf);
+    if (!cap) {
+        if (err == CAPTURE_ERR_PERM)
+            cli_error("%s (grant it with: sudo setcap cap_net_raw,cap_net_admin=eip %s)", errbuf,
+                      "$(command -v " CLI_PROG ")");
+        else
+            cli_error("%s", errbuf);
+        return cli_exit_for_capture(err);
+    }
+    if (a.write_path) {
+        w = pcapfile_create_dlt(a.write_path, capture_dlt(cap), capture_snaplen(cap), errbuf);
+        if (!w) {
+            cli_error("%s", errbuf);
+            capture_close(cap);
+            return EXIT_OUTPUT;
+        }
+    }
+    if (!a.keep_root && drop_root(a.user) != 0) {
+        pcapfile_close(w, errbuf);
+        capture_close(cap);
+        return EXIT_USAGE;
+    }
+
+    cli_output_init();
+    rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
+    memset(&tcfg, 0, sizeof(tcfg));
+    tcfg.max_conns = a.max_conns;
+    pl = rep ? pipeline_new(capture_link_type(cap), &tcfg, rep) : NULL;
+    if (!pl) {
+        cli_error("out of memory");
+        reporter_destroy(rep);
+        pcapfile_close(w, errbuf);
+        capture_close(cap);
+        return EXIT_INTERNAL;
+    }
+    if (!a.json && isatty(STDERR_FILENO))
+        fprintf(stderr, CLI_PROG ": watching %s (%s); Ctrl-C to stop\n", a.device,
+                ccfg.bpf);
+
+    g_cap = cap;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    errbuf[0] = '\0';
+    err = run(cap, pl, w, a.count, errbuf, &write_failed);
+    if (err != CAPTURE_ERR_NONE)
+        pipeline_run_stats(pl)->input_error = errbuf;
+    if (capture_stats(cap, &rx, &drop, &ifdrop) == 0) {
+        struct run_stats *rs = pipeline_run_stats(pl);
+        rs->have_capture_stats = true;
+        rs->cap_received = rx;
+        rs->cap_dropped = drop;
+        rs->cap_ifdropped = ifdrop;
+    }
+    if (!cli_output_failed())
+        pipeline_finish(pl);
+
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    g_cap = NULL;
+    pipeline_free(pl);
+    reporter_destroy(rep);
+    capture_close(cap);
+    status = cli_output_finish(cli_exit_for_capture(err));
+    if (err != CAPTURE_ERR_NONE)
+        cli_error("%s", errbuf);
+    if (w) {
+        char werr[ERRBUF_SIZE];
+        if (pcapfile_close(w, werr) != 0 || write_failed) {
+            cli_error("%s", write_failed ? "writing the -w file failed" : werr);
+            if (status == EXIT_OK)
+                status = EXIT_OUTPUT;
+        }
+    }
+    return status;
+}
