@@ -140,8 +140,8 @@ void demo__report_frame(struct demo *d, const struct frame *f, int dlt, const st
 {
     /* A refused connect() releases its port before we can ask for it; the
      * SYN still says which one it used. */
-    if (d->cport == 0 && s->tcp && s->dport == d->port && (s->flags & 0x02) &&
-        !(s->flags & 0x10)) {
+    if (d->cport == 0 && s->tcp && s->dport == d->port && (s->flags & DEMO_TH_SYN) &&
+        !(s->flags & DEMO_TH_ACK)) {
         d->cport = s->sport;
         d->res->client_port = s->sport;
     }
@@ -228,8 +228,9 @@ void demo__seg_name(const struct demo_seg *s, char *out, size_t cap)
     static const struct {
         uint8_t bit;
         const char *name;
-    } names[] = {{0x02, "SYN"}, {0x01, "FIN"}, {0x04, "RST"}, {0x08, "PSH"},
-                 {0x10, "ACK"}, {0x20, "URG"}, {0x40, "ECE"}, {0x80, "CWR"}};
+    } names[] = {{DEMO_TH_SYN, "SYN"}, {DEMO_TH_FIN, "FIN"}, {DEMO_TH_RST, "RST"},
+                 {DEMO_TH_PSH, "PSH"}, {DEMO_TH_ACK, "ACK"}, {0x20, "URG"},
+                 {0x40, "ECE"}, {0x80, "CWR"}};
     size_t i, n = 0;
     out[0] = '\0';
     for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -549,8 +550,11 @@ static int client_connect(struct demo *d, bool expect_ok)
             return -1;
     }
     if (expect_ok && soerr)
-        return demo__fail(d, soerr == ETIMEDOUT || soerr == EAGAIN ? DEMO_ERR_TIMEOUT
-                                                                   : DEMO_ERR_UNEXPECTED,
+        /* A blocking connect() cut short by SO_SNDTIMEO fails with
+         * EINPROGRESS (socket(7)). */
+        return demo__fail(d, soerr == ETIMEDOUT || soerr == EAGAIN || soerr == EINPROGRESS
+                                 ? DEMO_ERR_TIMEOUT
+                                 : DEMO_ERR_UNEXPECTED,
                           soerr, "connect() to %s: %s", ep, strerror(soerr));
     if (!expect_ok && soerr != ECONNREFUSED)
         return demo__fail(d, DEMO_ERR_UNEXPECTED, soerr,

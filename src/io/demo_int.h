@@ -12,13 +12,20 @@
 struct demo_lo;
 struct demo_wire;
 
+/* TCP header flag bits (byte 13), RFC 9293 3.1. */
+#define DEMO_TH_FIN 0x01u
+#define DEMO_TH_SYN 0x02u
+#define DEMO_TH_RST 0x04u
+#define DEMO_TH_PSH 0x08u
+#define DEMO_TH_ACK 0x10u
+
 /* The TCP facts of one frame, from Ethernet / IPv4 / IPv6 (no extension
  * headers: our own kernels send none). */
 struct demo_seg {
     bool tcp;           /* an unfragmented TCP segment we could parse */
     bool v6;
     uint16_t sport, dport;
-    uint8_t flags;      /* TH_* low byte: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 */
+    uint8_t flags;      /* DEMO_TH_* (the header's byte 13) */
     uint32_t payload;   /* payload bytes as the IP length says */
     uint32_t l3off;     /* offset of the IP header */
     uint32_t l4off, l4len; /* offset and length of the TCP header + payload */

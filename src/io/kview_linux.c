@@ -24,6 +24,8 @@
 #define KVIEW_DUMP_LIMIT_MS 5000
 #define KVIEW_RECV_BUF 32768
 
+static void kv_err(char *errbuf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void kv_err(char *errbuf, const char *fmt, ...)
 {
     va_list ap;
@@ -148,6 +150,20 @@ static void row_from_diag(const struct inet_diag_msg *m, struct kview_sock *k)
                  (m->idiag_state == KSTATE_SYN_RECV && m->idiag_inode == 0);
 }
 
+/* The next whole netlink message in buf[0, len) at *off, or NULL. (Not
+ * NLMSG_OK/NLMSG_NEXT: they compare signed with unsigned.) */
+static struct nlmsghdr *kv_nl_next(uint8_t *buf, size_t len, size_t *off)
+{
+    struct nlmsghdr *h;
+    if (*off + sizeof(*h) > len)
+        return NULL;
+    h = (struct nlmsghdr *)(buf + *off);
+    if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - *off)
+        return NULL;
+    *off += NLMSG_ALIGN(h->nlmsg_len);
+    return h;
+}
+
 /* One dump for one address family; appends matches to out[*stored...]. */
 static int dump_family(int fd, int family, uint16_t port, struct kview_sock *out, size_t cap,
                        size_t *stored, size_t *matched, char *errbuf)
@@ -184,7 +200,7 @@ static int dump_family(int fd, int family, uint16_t port, struct kview_sock *out
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         uint64_t now = kv_now_ms();
         ssize_t got;
-        int n;
+        size_t off = 0;
         struct nlmsghdr *h;
         int pr;
 
@@ -208,12 +224,11 @@ static int dump_family(int fd, int family, uint16_t port, struct kview_sock *out
             kv_err(errbuf, "sock_diag receive: %s", strerror(errno));
             return -1;
         }
-        n = (int)got;
-        if (n == 0) {
+        if (got == 0) {
             kv_err(errbuf, "sock_diag receive: unexpected end of stream");
             return -1;
         }
-        for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, n); h = NLMSG_NEXT(h, n)) {
+        while ((h = kv_nl_next(buf, (size_t)got, &off)) != NULL) {
             const struct inet_diag_msg *m;
             struct kview_sock k;
 

@@ -40,6 +40,8 @@ struct netns {
     char path[128]; /* pin path, when named */
 };
 
+static void ns_err(char *errbuf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 static void ns_err(char *errbuf, const char *fmt, ...)
 {
     va_list ap;
@@ -115,6 +117,20 @@ static uint64_t now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The next whole netlink message in buf[0, len) at *off, or NULL. (Not
+ * NLMSG_OK/NLMSG_NEXT: they compare signed with unsigned.) */
+static struct nlmsghdr *nl_next(uint8_t *buf, size_t len, size_t *off)
+{
+    struct nlmsghdr *h;
+    if (*off + sizeof(*h) > len)
+        return NULL;
+    h = (struct nlmsghdr *)(buf + *off);
+    if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - *off)
+        return NULL;
+    *off += NLMSG_ALIGN(h->nlmsg_len);
+    return h;
+}
+
 /* Send one request on a NETLINK_ROUTE socket and wait for its ACK.
  * Returns 0, or -1 with errno = the kernel's error. */
 static int nl_talk(int fd, struct nlreq *r, char *errbuf, const char *what)
@@ -142,7 +158,8 @@ static int nl_talk(int fd, struct nlreq *r, char *errbuf, const char *what)
         struct pollfd p = {.fd = fd, .events = POLLIN};
         uint64_t t = now_ms();
         ssize_t got;
-        int n, pr;
+        size_t off = 0;
+        int pr;
         struct nlmsghdr *m;
 
         if (t >= deadline) {
@@ -165,8 +182,7 @@ static int nl_talk(int fd, struct nlreq *r, char *errbuf, const char *what)
             ns_err(errbuf, "%s: netlink receive: %s", what, strerror(errno));
             return -1;
         }
-        n = (int)got;
-        for (m = (struct nlmsghdr *)rbuf; NLMSG_OK(m, n); m = NLMSG_NEXT(m, n)) {
+        while ((m = nl_next(rbuf, (size_t)got, &off)) != NULL) {
             const struct nlmsgerr *e;
             if (m->nlmsg_seq != h->nlmsg_seq || m->nlmsg_type != NLMSG_ERROR)
                 continue;
