@@ -104,6 +104,11 @@ struct demo_cfg {
                               0 = DEMO_QUIET_MS_DEFAULT. Longer than Linux's
                               40 ms delayed ACK, so each step's ACKs land in
                               that step. */
+    bool keep_tx_offload;  /* WIRE, diagnostics: leave the veths' transmit
+                              checksum offload on; frames then leave with a
+                              partial checksum, which the wire completes
+                              before reporting and forwarding
+                              (res.csum_completed) */
     bool pin_netns;        /* WIRE: pin the namespaces as
                               /var/run/netns/tshk<pid>-<n>-{client,server,wire}
                               while running (for `ip netns exec ... ss -tan`);

@@ -69,6 +69,9 @@ int demo__snapshot(struct demo *d, const char *fmt, ...) __attribute__((format(p
 void demo__report_frame(struct demo *d, const struct frame *f, int dlt, const struct demo_seg *s);
 /* Parse an Ethernet frame; s->tcp false if it is not a TCP segment. */
 void demo__parse(const uint8_t *p, uint32_t len, struct demo_seg *s);
+/* Write the full TCP checksum over a parsed frame (s->tcp true), e.g.
+ * over the partial one that transmit offload leaves. */
+void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s);
 /* "SYN+ACK", "FIN+ACK", "PSH+ACK 12 bytes"... into out. */
 void demo__seg_name(const struct demo_seg *s, char *out, size_t cap);
 

@@ -143,7 +143,7 @@ int demo__wire_open(struct demo *d)
     /* The kernels write complete checksums only if tx offload is off;
      * otherwise frames reach us with a partial one, which the other veth
      * would deliver as corrupt. We complete those ourselves if this fails. */
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 2 && !d->cfg->keep_tx_offload; i++) {
         if (netns_tx_csum_off(w->ns[i], INNER_DEV, err) < 0)
             demo__say(d, "note: %s (the wire completes checksums itself)", err);
         netns_tx_csum_off(w->ns[NS_WIRE], end[i], NULL);
@@ -232,7 +232,7 @@ static uint32_t sum16(uint32_t acc, const uint8_t *p, size_t n)
 
 /* Replace a partial TCP checksum (pseudo-header sum only, left by tx
  * offload) with the full one (RFC 9293 3.1; RFC 8200 8.1 for IPv6). */
-static void complete_tcp_csum(uint8_t *f, const struct demo_seg *s)
+void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s)
 {
     uint8_t *ip = f + s->l3off, *t = f + s->l4off;
     uint32_t acc = 0;
@@ -367,7 +367,7 @@ static int wire_one(struct demo *d, int side)
         return forward(d, other, w->frame, f.caplen) < 0 ? -1 : 1;
     }
     if (partial) {
-        complete_tcp_csum(w->frame, &s);
+        demo__tcp_csum_complete(w->frame, &s);
         d->res->csum_completed++;
     }
     {
