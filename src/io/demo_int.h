@@ -1,0 +1,93 @@
+/* demo_int.h: shared inside the demo module only (demo.c, demo_lo.c, demo_wire.c). */
+#ifndef TCPSHAKE_DEMO_INT_H
+#define TCPSHAKE_DEMO_INT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "demo.h"
+
+struct demo_lo;
+struct demo_wire;
+
+/* TCP header flag bits (byte 13), RFC 9293 3.1. */
+#define DEMO_TH_FIN 0x01u
+#define DEMO_TH_SYN 0x02u
+#define DEMO_TH_RST 0x04u
+#define DEMO_TH_PSH 0x08u
+#define DEMO_TH_ACK 0x10u
+
+/* The TCP facts of one frame, from Ethernet / IPv4 / IPv6 (no extension
+ * headers: our own kernels send none). */
+struct demo_seg {
+    bool tcp;           /* an unfragmented TCP segment we could parse */
+    bool v6;
+    uint16_t sport, dport;
+    uint8_t flags;      /* DEMO_TH_* (the header's byte 13) */
+    uint32_t payload;   /* payload bytes as the IP length says */
+    uint32_t l3off;     /* offset of the IP header */
+    uint32_t l4off, l4len; /* offset and length of the TCP header + payload */
+};
+
+struct demo {
+    const struct demo_cfg *cfg;
+    const struct demo_cb *cb;
+    struct demo_result *res;
+    char *errbuf;
+    int family;                   /* AF_INET or AF_INET6 */
+    struct ip_addr cip, sip;      /* client and server addresses */
+    uint16_t port, cport;         /* server port; client port once known */
+    int lfd;                      /* listener */
+    int hfd;                      /* REFUSED: bound, never listening */
+    int cfd;                      /* client */
+    int sfd;                      /* accepted (server end) */
+    int diag[2];                  /* sock_diag sockets: server side (or lo), client side (WIRE) */
+    uint32_t wait_ms, total_ms, quiet_ms;
+    uint64_t start_ns;            /* CLOCK_MONOTONIC at start */
+    uint64_t last_ts;             /* time of the last reported frame */
+    uint32_t kv_seq;
+    struct demo_lo *lo;           /* LOOPBACK: the capture */
+    struct demo_wire *wire;       /* WIRE: namespaces, links, packet sockets */
+};
+
+/* Engine clock: CLOCK_MONOTONIC; "active" time leaves out the time
+ * segments were held, so time limits never fire because of slow motion. */
+uint64_t demo__mono_ns(void);
+uint64_t demo__active_ms(const struct demo *d);
+bool demo__stopping(void);
+
+/* Record a failure (the first one wins) and return -1. */
+int demo__fail(struct demo *d, enum demo_err err, int sys_errno, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Report a system call (on_syscall). */
+void demo__say(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Take and report a kernel snapshot. 0 or -1. */
+int demo__snapshot(struct demo *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report one frame (on_frame) and learn the client port from it. */
+void demo__report_frame(struct demo *d, const struct frame *f, int dlt, const struct demo_seg *s);
+/* Parse an Ethernet frame; s->tcp false if it is not a TCP segment. */
+void demo__parse(const uint8_t *p, uint32_t len, struct demo_seg *s);
+/* Write the full TCP checksum over a parsed frame (s->tcp true), e.g.
+ * over the partial one that transmit offload leaves. */
+void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s);
+/* "SYN+ACK", "FIN+ACK", "PSH+ACK 12 bytes"... into out. */
+void demo__seg_name(const struct demo_seg *s, char *out, size_t cap);
+
+/* LOOPBACK capture on lo, filter "tcp port <d->port>". */
+int demo__lo_open(struct demo *d);
+void demo__lo_close(struct demo *d);
+/* WIRE: namespaces, veths, packet sockets, diag sockets. */
+int demo__wire_open(struct demo *d);
+void demo__wire_close(struct demo *d);
+/* A socket inside the client (server_side false) or server namespace. */
+int demo__wire_socket(struct demo *d, bool server_side, int type);
+
+/* Move frames for up to timeout_ms, reporting them, while watching fd (if
+ * >= 0) for `events`. Returns how many frames were handled (>= 0) and sets
+ * *ready when fd is ready, or -1 on failure (recorded). */
+int demo__lo_pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready);
+int demo__wire_pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready);
+
+#endif

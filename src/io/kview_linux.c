@@ -1,0 +1,300 @@
+/* kview_linux.c: kernel TCP states from TCP_INFO and NETLINK_SOCK_DIAG (Linux). */
+/* <netinet/tcp.h> gives glibc's struct tcp_info; <linux/tcp.h> would clash
+ * with it (both define struct tcphdr), so this file never includes it. The
+ * sock_diag headers below pull in only <linux/types.h>. */
+#include "kview.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
+
+/* Whole-dump time limit: a dump is finite, but a wedged netlink socket must
+ * not hang the demo. */
+#define KVIEW_DUMP_LIMIT_MS 5000
+#define KVIEW_RECV_BUF 32768
+
+static void kv_err(char *errbuf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void kv_err(char *errbuf, const char *fmt, ...)
+{
+    va_list ap;
+    if (!errbuf)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(errbuf, ERRBUF_SIZE, fmt, ap);
+    va_end(ap);
+}
+
+const char *kview_kstate_name(unsigned kstate)
+{
+    switch (kstate) {
+#define X(num, name, text, ts) \
+    case num:                  \
+        return text;
+        KVIEW_KSTATE_MAP(X)
+#undef X
+    default:
+        return "UNKNOWN";
+    }
+}
+
+enum tcp_state kview_map_state(unsigned kstate)
+{
+    switch (kstate) {
+#define X(num, name, text, ts) \
+    case num:                  \
+        return ts;
+        KVIEW_KSTATE_MAP(X)
+#undef X
+    default:
+        return TS_CLOSED;
+    }
+}
+
+static void addr_from_sa(const struct sockaddr_storage *ss, struct ip_addr *a, uint16_t *port)
+{
+    memset(a, 0, sizeof(*a));
+    *port = 0;
+    if (ss->ss_family == AF_INET) {
+        const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
+        a->family = IPADDR_V4;
+        memcpy(a->bytes, &s4->sin_addr, 4);
+        *port = ntohs(s4->sin_port);
+    } else if (ss->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
+        a->family = IPADDR_V6;
+        memcpy(a->bytes, &s6->sin6_addr, 16);
+        *port = ntohs(s6->sin6_port);
+    }
+}
+
+int kview_from_fd(int fd, struct kview_sock *out, char errbuf[ERRBUF_SIZE])
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    struct sockaddr_storage ss;
+    socklen_t sl;
+
+    memset(out, 0, sizeof(*out));
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0) {
+        kv_err(errbuf, "getsockopt(TCP_INFO) on fd %d: %s", fd, strerror(errno));
+        return -1;
+    }
+    out->src = KVIEW_SRC_TCP_INFO;
+    out->kstate = ti.tcpi_state;
+    out->state = (uint8_t)kview_map_state(ti.tcpi_state);
+    out->retrans = ti.tcpi_retransmits;
+    out->rtt_us = ti.tcpi_rtt;
+
+    sl = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
+        addr_from_sa(&ss, &out->laddr, &out->lport);
+    sl = sizeof(ss);
+    memset(&ss, 0, sizeof(ss));
+    /* ENOTCONN for listeners and closed sockets: no peer, raddr stays zero. */
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0)
+        addr_from_sa(&ss, &out->raddr, &out->rport);
+    return 0;
+}
+
+int kview_diag_open(char errbuf[ERRBUF_SIZE])
+{
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0) {
+        kv_err(errbuf, "socket(NETLINK_SOCK_DIAG): %s", strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
+static uint64_t kv_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void row_from_diag(const struct inet_diag_msg *m, struct kview_sock *k)
+{
+    memset(k, 0, sizeof(*k));
+    k->src = KVIEW_SRC_SOCK_DIAG;
+    k->laddr.family = k->raddr.family = m->idiag_family == AF_INET6 ? IPADDR_V6 : IPADDR_V4;
+    memcpy(k->laddr.bytes, m->id.idiag_src, k->laddr.family == IPADDR_V6 ? 16 : 4);
+    memcpy(k->raddr.bytes, m->id.idiag_dst, k->raddr.family == IPADDR_V6 ? 16 : 4);
+    k->lport = ntohs(m->id.idiag_sport);
+    k->rport = ntohs(m->id.idiag_dport);
+    if (k->rport == 0) /* a listener or bound socket has no peer */
+        memset(&k->raddr, 0, sizeof(k->raddr));
+    k->kstate = m->idiag_state;
+    k->state = (uint8_t)kview_map_state(m->idiag_state);
+    k->inode = m->idiag_inode;
+    k->retrans = m->idiag_retrans;
+    k->timer_ms = m->idiag_timer ? m->idiag_expires : 0;
+    /* inet_req_diag_fill() reports a request socket (TCP_NEW_SYN_RECV) as
+     * SYN_RECV with inode 0; a full SYN_RECV socket (simultaneous open,
+     * Fast Open child) has an inode or is reported with its real state. */
+    k->request = m->idiag_state == KSTATE_NEW_SYN_RECV ||
+                 (m->idiag_state == KSTATE_SYN_RECV && m->idiag_inode == 0);
+}
+
+/* The next whole netlink message in buf[0, len) at *off, or NULL. (Not
+ * NLMSG_OK/NLMSG_NEXT: they compare signed with unsigned.) */
+static struct nlmsghdr *kv_nl_next(uint8_t *buf, size_t len, size_t *off)
+{
+    struct nlmsghdr *h;
+    if (*off + sizeof(*h) > len)
+        return NULL;
+    h = (struct nlmsghdr *)(buf + *off);
+    if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - *off)
+        return NULL;
+    *off += NLMSG_ALIGN(h->nlmsg_len);
+    return h;
+}
+
+/* One dump for one address family; appends matches to out[*stored...]. */
+static int dump_family(int fd, int family, uint16_t port, struct kview_sock *out, size_t cap,
+                       size_t *stored, size_t *matched, char *errbuf)
+{
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req;
+    _Alignas(struct nlmsghdr) uint8_t buf[KVIEW_RECV_BUF];
+    uint64_t deadline = kv_now_ms() + KVIEW_DUMP_LIMIT_MS;
+    struct sockaddr_nl nladdr;
+    uint32_t seq = (uint32_t)kv_now_ms();
+
+    memset(&req, 0, sizeof(req));
+    req.nlh.nlmsg_len = sizeof(req);
+    req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    req.nlh.nlmsg_seq = seq;
+    req.r.sdiag_family = (uint8_t)family;
+    req.r.sdiag_protocol = IPPROTO_TCP;
+    /* Every state bit, so request sockets (NEW_SYN_RECV, 12), TIME_WAIT and
+     * bound-inactive sockets (13) are included; unknown bits are ignored.
+     * The id's ports stay 0: the kernel would AND them (local and remote),
+     * and we want "local or remote", filtered below. */
+    req.r.idiag_states = ~0u;
+
+    memset(&nladdr, 0, sizeof(nladdr));
+    nladdr.nl_family = AF_NETLINK;
+    if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nladdr, sizeof(nladdr)) < 0) {
+        kv_err(errbuf, "sock_diag request: %s", strerror(errno));
+        return -1;
+    }
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        uint64_t now = kv_now_ms();
+        ssize_t got;
+        size_t off = 0;
+        struct nlmsghdr *h;
+        int pr;
+
+        if (now >= deadline) {
+            kv_err(errbuf, "sock_diag dump: no end after %d ms", KVIEW_DUMP_LIMIT_MS);
+            return -1;
+        }
+        pr = poll(&pfd, 1, (int)(deadline - now));
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr < 0) {
+            kv_err(errbuf, "sock_diag poll: %s", strerror(errno));
+            return -1;
+        }
+        if (pr == 0)
+            continue; /* the deadline check above ends it */
+        got = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+        if (got < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (got < 0) {
+            kv_err(errbuf, "sock_diag receive: %s", strerror(errno));
+            return -1;
+        }
+        if (got == 0) {
+            kv_err(errbuf, "sock_diag receive: unexpected end of stream");
+            return -1;
+        }
+        while ((h = kv_nl_next(buf, (size_t)got, &off)) != NULL) {
+            const struct inet_diag_msg *m;
+            struct kview_sock k;
+
+            if (h->nlmsg_seq != seq)
+                continue; /* a stale reply to an earlier, abandoned dump */
+            if (h->nlmsg_type == NLMSG_DONE)
+                return 0;
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                int code = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EPROTO;
+                kv_err(errbuf, "sock_diag (family %s): %s",
+                       family == AF_INET6 ? "inet6" : "inet", strerror(code));
+                return -1;
+            }
+            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+                h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+                continue;
+            m = NLMSG_DATA(h);
+            row_from_diag(m, &k);
+            if (port != 0 && k.lport != port && k.rport != port)
+                continue;
+            if (*stored < cap)
+                out[(*stored)++] = k;
+            (*matched)++;
+        }
+    }
+}
+
+int kview_dump_fd(int diag_fd, int family, uint16_t port, struct kview_sock *out,
+                  size_t cap, char errbuf[ERRBUF_SIZE])
+{
+    size_t stored = 0, matched = 0;
+
+    if (family != AF_INET && family != AF_INET6 && family != AF_UNSPEC) {
+        kv_err(errbuf, "kview_dump: family %d is neither AF_INET nor AF_INET6", family);
+        return -1;
+    }
+    if (family != AF_INET6 &&
+        dump_family(diag_fd, AF_INET, port, out, cap, &stored, &matched, errbuf) < 0)
+        return -1;
+    if (family != AF_INET &&
+        dump_family(diag_fd, AF_INET6, port, out, cap, &stored, &matched, errbuf) < 0)
+        return -1;
+    return matched > (size_t)INT32_MAX ? INT32_MAX : (int)matched;
+}
+
+int kview_dump(int family, uint16_t port, struct kview_sock *out, size_t cap,
+               char errbuf[ERRBUF_SIZE])
+{
+    int fd = kview_diag_open(errbuf);
+    int r;
+    if (fd < 0)
+        return -1;
+    r = kview_dump_fd(fd, family, port, out, cap, errbuf);
+    close(fd);
+    return r;
+}
+
+void kview_format(const struct kview_sock *k, char out[KVIEW_STRLEN])
+{
+    char l[ENDPOINT_STRLEN], r[ENDPOINT_STRLEN];
+    endpoint_format(&k->laddr, k->lport, l);
+    if (k->raddr.family)
+        endpoint_format(&k->raddr, k->rport, r);
+    else
+        snprintf(r, sizeof(r), "*");
+    snprintf(out, KVIEW_STRLEN, "%s %s -> %s%s", kview_kstate_name(k->kstate), l, r,
+             k->request ? " (request)" : "");
+}
