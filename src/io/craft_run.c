@@ -402,16 +402,16 @@ static enum crun_status resolve(struct crun *r, char *errbuf)
             return crun_fail(errbuf, CRUN_USAGE, "craft handshake: no destination address");
         if (!r->rport)
             return crun_fail(errbuf, CRUN_USAGE, "craft handshake: no destination port");
-        if (!r->local.family && !route_source(&r->remote, r->rport, &r->local)) {
-            endpoint_format(&r->remote, r->rport, txt);
-            return crun_fail(errbuf, CRUN_SOCKET, "no route to %s: %s", txt, strerror(errno));
-        }
         if (!c->allow_remote && !is_local_in(&r->locals, &r->remote)) {
             endpoint_format(&r->remote, r->rport, txt);
             return crun_fail(errbuf, CRUN_REMOTE,
                              "refusing to craft segments to %s: not an address of this host "
                              "(use --allow-remote for a network you are allowed to test)",
                              txt);
+        }
+        if (!r->local.family && !route_source(&r->remote, r->rport, &r->local)) {
+            endpoint_format(&r->remote, r->rport, txt);
+            return crun_fail(errbuf, CRUN_SOCKET, "no route to %s: %s", txt, strerror(errno));
         }
     } else {
         if (!r->local.family)
@@ -760,14 +760,6 @@ enum crun_status craft_send_one(const struct craft_spec *s, bool allow_remote,
         errbuf[0] = '\0';
     if (spec.dst.family != IPADDR_V4 && spec.dst.family != IPADDR_V6)
         return crun_fail(errbuf, CRUN_USAGE, "craft: no destination address");
-    if (!spec.src.family && !route_source(&spec.dst, spec.dport, &spec.src)) {
-        endpoint_format(&spec.dst, spec.dport, txt);
-        return crun_fail(errbuf, CRUN_SOCKET, "no route to %s: %s", txt, strerror(errno));
-    }
-    if (spec.src.family != spec.dst.family)
-        return crun_fail(errbuf, CRUN_USAGE, "craft: source and destination families differ");
-    if (!spec.sport)
-        spec.sport = (uint16_t)(PORT_LO + craft_random_u32() % (PORT_HI - PORT_LO + 1u));
     local_addrs(&locals);
     if (!allow_remote && !is_local_in(&locals, &spec.dst)) {
         endpoint_format(&spec.dst, spec.dport, txt);
@@ -776,6 +768,14 @@ enum crun_status craft_send_one(const struct craft_spec *s, bool allow_remote,
                          "(use --allow-remote for a network you are allowed to test)",
                          txt);
     }
+    if (!spec.src.family && !route_source(&spec.dst, spec.dport, &spec.src)) {
+        endpoint_format(&spec.dst, spec.dport, txt);
+        return crun_fail(errbuf, CRUN_SOCKET, "no route to %s: %s", txt, strerror(errno));
+    }
+    if (spec.src.family != spec.dst.family)
+        return crun_fail(errbuf, CRUN_USAGE, "craft: source and destination families differ");
+    if (!spec.sport)
+        spec.sport = (uint16_t)(PORT_LO + craft_random_u32() % (PORT_HI - PORT_LO + 1u));
     if (!allow_remote && !is_local_in(&locals, &spec.src)) {
         ipaddr_format(&spec.src, txt);
         return crun_fail(errbuf, CRUN_REMOTE,
