@@ -608,6 +608,13 @@ static bool server_accepts_syn(const struct craft_hs *h, const struct pkt *in)
     return !h->rport || in->sport == h->rport;
 }
 
+/* A bare SYN to our port from someone other than the peer we serve. */
+static bool other_client_syn(const struct craft_hs *h, const struct pkt *in)
+{
+    return in->dport == h->lport && ipaddr_eq(&in->dst, &h->local) &&
+           (in->flags & (TH_SYN | TH_ACK | TH_RST)) == TH_SYN && !from_peer(h, in);
+}
+
 static void server_listen_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
 {
     if (!server_accepts_syn(h, in))
@@ -649,8 +656,11 @@ static void server_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
         server_listen_input(h, in, now);
         return;
     case PH_SYN_RCVD:
-        if (!from_peer(h, in))
+        if (!from_peer(h, in)) {
+            if (other_client_syn(h, in))
+                note(h, "a SYN from another client: ignored (one connection at a time)");
             return;
+        }
         if (in->flags & TH_RST) {
             if (in->seq - h->rcv_nxt < SEQ_WINDOW) {
                 note(h, "the client reset the connection during the handshake");
@@ -684,7 +694,10 @@ static void server_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
         return;
     case PH_SYNC:
     case PH_TIME_WAIT:
-        sync_input(h, in, now);
+        if (from_peer(h, in))
+            sync_input(h, in, now);
+        else if (other_client_syn(h, in))
+            note(h, "a SYN from another client: ignored (one connection at a time)");
         return;
     default:
         return;
@@ -716,8 +729,8 @@ static void run_timers(struct craft_hs *h, uint64_t now)
             note(h, "hold over: RST sent, the server drops its half-open connection");
             enqueue(h, TH_RST, h->snd_nxt, 0, now);
         } else {
-            note(h, "hold over: the server keeps the half-open connection until its "
-                    "SYN+ACK retries run out");
+            note(h, "hold over, no RST: the server keeps its half-open connection until a "
+                    "re-sent SYN+ACK is answered or its retries run out");
         }
         finish(h, HS_END_HELD);
         return;
@@ -896,7 +909,7 @@ enum hs_action hs_abort(struct craft_hs *h, uint64_t now_ns, struct craft_spec *
         default:
             break; /* nothing on the peer to clean up (or TIME_WAIT: done) */
         }
-        note(h, "interrupted: RST sent if the peer holds state for the connection");
+        note(h, "stopped early: RST sent if the peer holds state for the connection");
         finish(h, h->phase == PH_TIME_WAIT ? HS_END_CLOSED : HS_END_ABORTED);
     }
     return pop(h, out);

@@ -10,6 +10,7 @@
 #include "craft_run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -383,6 +384,7 @@ static enum crun_status capture_open(struct crun *r, char *errbuf)
     r->pcfd = pcap_get_selectable_fd(r->pc);
     if (r->pcfd < 0)
         return crun_fail(errbuf, CRUN_CAPTURE, "%s: no selectable fd", r->device);
+    (void)fcntl(r->pcfd, F_SETFD, FD_CLOEXEC); /* not for the nft we spawn */
     return CRUN_OK;
 }
 

@@ -34,7 +34,7 @@ int rawsock_open(struct rawsock *rs, int family, char errbuf[ERRBUF_SIZE])
     rs->fd = -1;
     rs->family = family;
     if (family != IPADDR_V4 && family != IPADDR_V6)
-        return rawsock_fail(errbuf, RAWSOCK_ERR_FAMILY, "%s: %s", "raw socket", strerror(EAFNOSUPPORT));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_FAMILY, "raw socket: %s", strerror(EAFNOSUPPORT));
     fd = socket(family == IPADDR_V4 ? AF_INET : AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
     if (fd < 0) {
         e = errno;
@@ -51,14 +51,15 @@ int rawsock_open(struct rawsock *rs, int family, char errbuf[ERRBUF_SIZE])
         if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &on, sizeof(on)) != 0) {
             e = errno;
             close(fd);
-            return rawsock_fail(errbuf, RAWSOCK_ERR_SOCKET, "%s: %s", "setsockopt IP_HDRINCL",
+            return rawsock_fail(errbuf, RAWSOCK_ERR_SOCKET, "setsockopt IP_HDRINCL: %s",
                                 strerror(e));
         }
     } else if (setsockopt(fd, IPPROTO_IPV6, IPV6_HDRINCL, &on, sizeof(on)) != 0 &&
                errno != ENOPROTOOPT) {
         e = errno;
         close(fd);
-        return rawsock_fail(errbuf, RAWSOCK_ERR_SOCKET, "%s: %s", "setsockopt IPV6_HDRINCL", strerror(e));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_SOCKET, "setsockopt IPV6_HDRINCL: %s",
+                            strerror(e));
     }
     rs->fd = fd;
     return 0;
@@ -71,34 +72,32 @@ int rawsock_send(struct rawsock *rs, const uint8_t *pkt, size_t len, char errbuf
     ssize_t n;
     int ver, tries = 0;
     if (rs->fd < 0)
-        return rawsock_fail(errbuf, RAWSOCK_ERR_SOCKET, "%s: %s", "raw socket", strerror(EBADF));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_SOCKET, "raw socket: %s", strerror(EBADF));
     if (len < 1)
-        return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "%s: %s", "packet", strerror(EINVAL));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "empty packet");
     ver = pkt[0] >> 4;
     memset(&ss, 0, sizeof(ss));
     if (ver == 4) {
         struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
         if (len < 20)
-            return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "%s: %s", "IPv4 packet", strerror(EINVAL));
+            return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "IPv4 packet shorter than its header");
         if (rs->family != IPADDR_V4)
-            return rawsock_fail(errbuf, RAWSOCK_ERR_FAMILY, "%s: %s", "IPv4 packet on an IPv6 "
-                                "raw socket", strerror(EAFNOSUPPORT));
+            return rawsock_fail(errbuf, RAWSOCK_ERR_FAMILY, "IPv4 packet on an IPv6 raw socket");
         sin->sin_family = AF_INET;
         memcpy(&sin->sin_addr, pkt + 16, 4); /* destination address */
         sl = sizeof(*sin);
     } else if (ver == 6) {
         struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
         if (len < 40)
-            return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "%s: %s", "IPv6 packet", strerror(EINVAL));
+            return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "IPv6 packet shorter than its header");
         if (rs->family != IPADDR_V6)
-            return rawsock_fail(errbuf, RAWSOCK_ERR_FAMILY, "%s: %s", "IPv6 packet on an IPv4 "
-                                "raw socket", strerror(EAFNOSUPPORT));
+            return rawsock_fail(errbuf, RAWSOCK_ERR_FAMILY, "IPv6 packet on an IPv4 raw socket");
         sin6->sin6_family = AF_INET6;
         memcpy(&sin6->sin6_addr, pkt + 24, 16);
         /* sin6_port must be 0 or the protocol: 0 here (ipv6/raw.c). */
         sl = sizeof(*sin6);
     } else {
-        return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "%s: %s", "not an IP packet", strerror(EINVAL));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_PACKET, "not an IP packet (version %d)", ver);
     }
     do {
         n = sendto(rs->fd, pkt, len, 0, (struct sockaddr *)&ss, sl);
@@ -109,11 +108,11 @@ int rawsock_send(struct rawsock *rs, const uint8_t *pkt, size_t len, char errbuf
         int e = errno;
         if (e == EPERM)
             return rawsock_fail(errbuf, RAWSOCK_ERR_SEND,
-                                "%s: %s (an output firewall rule dropped it?)", "sendto", strerror(e));
-        return rawsock_fail(errbuf, RAWSOCK_ERR_SEND, "%s: %s", "sendto", strerror(e));
+                                "sendto: %s (an output firewall rule dropped it?)", strerror(e));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_SEND, "sendto: %s", strerror(e));
     }
     if ((size_t)n != len)
-        return rawsock_fail(errbuf, RAWSOCK_ERR_SEND, "%s: %s", "sendto (short)", strerror(EMSGSIZE));
+        return rawsock_fail(errbuf, RAWSOCK_ERR_SEND, "sendto: short write (%zd of %zu)", n, len);
     return 0;
 }
 

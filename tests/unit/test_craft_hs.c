@@ -696,6 +696,14 @@ static void test_server_handshake_and_passive_close(void **state)
     assert_int_equal(o.n, 0);
     assert_true(hs_established(&h));
     assert_string_equal(hs_state_name(&h), "ESTABLISHED");
+    /* Another client's SYN, and anything not of this connection: ignored. */
+    p = pkt_data(0, C, CP + 1, S, SP, TH_SYN, 77, 0, 0);
+    assert_int_equal(drive(&h, &p, T0 + 12 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    p = pkt_data(0, C, CP + 1, S, SP, FA, 78, 9001, 0);
+    drive(&h, &p, T0 + 12 * MS, &o);
+    assert_int_equal(o.n, 0);
+    assert_string_equal(hs_state_name(&h), "ESTABLISHED");
     /* Its FIN: ACK, then our FIN. */
     p = cs(FA, IRS + 1, 9001, 0);
     with_ts(&p, 4300, 60);
