@@ -443,7 +443,9 @@ static void sync_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
         h->phase_at = later(now, h->o.idle_ns); /* activity: restart the idle timer */
     if (in->flags & TH_RST) {
         /* RFC 5961 3.2: reset only at exactly RCV.NXT; in window: challenge ACK. */
-        if (in->seq == h->rcv_nxt) {
+        if (h->phase == PH_TIME_WAIT) {
+            note(h, "RST in TIME_WAIT: ignored (RFC 1337)");
+        } else if (in->seq == h->rcv_nxt) {
             note(h, "acceptable RST from the peer: the connection is reset (RFC 9293 3.10.7.4)");
             finish(h, HS_END_RESET);
         } else if (in->seq - h->rcv_nxt < SEQ_WINDOW) {
