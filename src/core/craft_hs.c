@@ -188,11 +188,10 @@ static uint32_t ts_now(const struct craft_hs *h, uint64_t now)
     return h->o.ts_val + (uint32_t)((now > h->t0 ? now - h->t0 : 0) / 1000000u);
 }
 
-static void opt_set(struct tcp_opts *t, uint16_t bit, uint8_t kind)
+/* craft_frame() writes options from the present bits and values only. */
+static void opt_set(struct tcp_opts *t, uint16_t bit)
 {
     t->present |= bit;
-    if (t->nlayout < TCPOPT_MAX_LAYOUT)
-        t->layout[t->nlayout++] = kind;
 }
 
 /* Queue one segment from us to the peer (or to dst:dport if given). Every
@@ -220,7 +219,7 @@ static struct craft_spec *enqueue_to(struct craft_hs *h, const struct ip_addr *d
     s->ttl = h->o.ttl;
     s->dont_fragment = true;
     if (h->ts_ok && !(flags & (TH_RST | TH_SYN))) {
-        opt_set(&s->opt, TCPOPT_P_TS, TCPOPT_TS);
+        opt_set(&s->opt, TCPOPT_P_TS);
         s->opt.ts_val = ts_now(h, now);
         s->opt.ts_ecr = h->ts_recent;
     }
@@ -283,22 +282,22 @@ static void queue_syn(struct craft_hs *h, uint64_t now)
     if (!s)
         return;
     if (h->o.mss) {
-        opt_set(&s->opt, TCPOPT_P_MSS, TCPOPT_MSS);
+        opt_set(&s->opt, TCPOPT_P_MSS);
         s->opt.mss = h->o.mss;
     }
     if (h->o.sackok)
-        opt_set(&s->opt, TCPOPT_P_SACK_OK, TCPOPT_SACK_OK);
+        opt_set(&s->opt, TCPOPT_P_SACK_OK);
     if (h->o.ts_on) {
-        opt_set(&s->opt, TCPOPT_P_TS, TCPOPT_TS);
+        opt_set(&s->opt, TCPOPT_P_TS);
         s->opt.ts_val = ts_now(h, now);
         s->opt.ts_ecr = h->o.ts_ecr;
     }
     if (h->o.wscale_on) {
-        opt_set(&s->opt, TCPOPT_P_WSCALE, TCPOPT_WSCALE);
+        opt_set(&s->opt, TCPOPT_P_WSCALE);
         s->opt.wscale = h->o.wscale;
     }
     if (h->o.tfo_on) {
-        opt_set(&s->opt, TCPOPT_P_TFO, TCPOPT_TFO);
+        opt_set(&s->opt, TCPOPT_P_TFO);
         s->opt.tfo_len = h->o.tfo_len;
         memcpy(s->opt.tfo_cookie, h->o.tfo_cookie, h->o.tfo_len);
     }
@@ -322,22 +321,22 @@ static void queue_synack(struct craft_hs *h, uint64_t now)
     if (!s)
         return;
     if (h->o.mss) {
-        opt_set(&s->opt, TCPOPT_P_MSS, TCPOPT_MSS);
+        opt_set(&s->opt, TCPOPT_P_MSS);
         s->opt.mss = h->o.mss;
     }
     if (h->o.sackok && (p->present & TCPOPT_P_SACK_OK))
-        opt_set(&s->opt, TCPOPT_P_SACK_OK, TCPOPT_SACK_OK);
+        opt_set(&s->opt, TCPOPT_P_SACK_OK);
     if (h->ts_ok) {
-        opt_set(&s->opt, TCPOPT_P_TS, TCPOPT_TS);
+        opt_set(&s->opt, TCPOPT_P_TS);
         s->opt.ts_val = ts_now(h, now);
         s->opt.ts_ecr = h->ts_recent;
     }
     if (h->o.wscale_on && (p->present & TCPOPT_P_WSCALE)) {
-        opt_set(&s->opt, TCPOPT_P_WSCALE, TCPOPT_WSCALE);
+        opt_set(&s->opt, TCPOPT_P_WSCALE);
         s->opt.wscale = h->o.wscale;
     }
     if (h->o.tfo_on && h->o.tfo_len && (p->present & TCPOPT_P_TFO) && p->tfo_len == 0) {
-        opt_set(&s->opt, TCPOPT_P_TFO, TCPOPT_TFO);
+        opt_set(&s->opt, TCPOPT_P_TFO);
         s->opt.tfo_len = h->o.tfo_len;
         memcpy(s->opt.tfo_cookie, h->o.tfo_cookie, h->o.tfo_len);
     }

@@ -29,6 +29,7 @@
 #include "decode.h"
 #include "exitcode.h"
 #include "rawsock.h"
+#include "tcp_wire.h"
 
 #define POLL_SLICE_MS 50       /* the stop flag is checked at least this often */
 #define DRAIN_BATCH 64         /* frames read per wake-up before timers run */
@@ -249,6 +250,7 @@ struct crun {
     uint16_t lport, rport;
     unsigned max_sends;
     bool send_limit_hit;
+    bool said_dropped;
     uint8_t buf[2048];
 };
 
@@ -541,10 +543,21 @@ static enum crun_status on_captured(struct crun *r, const struct pcap_pkthdr *h,
     r->res->captured++;
     if (r->cb && r->cb->on_frame)
         r->cb->on_frame(r->cb->user, &f, r->lt);
-    if (*act != HS_ACT_WAIT)
-        return CRUN_OK; /* ended: the tail is only reported */
     if (decode_frame(r->lt, &f, &p) != DECODE_OK)
         return CRUN_OK;
+    /* SEMANTICS.md 6: say once that the capture saw what TCP will not. */
+    if (r->guard.installed && !r->said_dropped && p.dport == r->lport &&
+        ipaddr_eq(&p.dst, &r->local) && !(p.flags & TH_RST)) {
+        r->said_dropped = true;
+        if (r->cfg->mode == CRAFT_HANDSHAKE)
+            info(r, "the capture saw this segment, this host's TCP will not: the guard drops it "
+                    "at the input hook, so the kernel sends no RST");
+        else
+            info(r, "the capture saw this SYN, this host's TCP will not: the guard drops it at "
+                    "the input hook, so the kernel sends no RST+ACK; the crafted server answers");
+    }
+    if (*act != HS_ACT_WAIT)
+        return CRUN_OK; /* ended: the tail is only reported */
     /* Listen: answer only clients of this host unless allowed. */
     if (r->cfg->mode == CRAFT_LISTEN && !r->cfg->allow_remote &&
         !hs_peer(&r->hs, NULL, NULL) && !is_local_in(&r->locals, &p.src)) {
