@@ -1,0 +1,938 @@
+/* test_craft_hs.c: the crafted client and server state machines driven with
+ * fabricated segments and a fake clock (no root, no sockets): handshake,
+ * retransmission with backoff, refusal, hold, the kernel RST, both closes,
+ * data, challenge ACKs, aborts, and that every path ends. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "craft_hs.h"
+#include "decode.h"
+#include "pktfix.h"
+#include "tcp_wire.h"
+
+#define C "127.0.0.1"
+#define S "127.0.0.2"
+#define CP 40000
+#define SP 8080
+#define ISN 1000u
+#define IRS 5000u
+#define MS 1000000ull
+#define T0 (10 * 1000 * MS) /* a monotonic clock that does not start at 0 */
+#define SA (TH_SYN | TH_ACK)
+#define FA (TH_FIN | TH_ACK)
+#define RA (TH_RST | TH_ACK)
+
+/* Everything one step sent, and how the step ended. */
+struct out {
+    int n;
+    struct craft_spec s[8];
+    enum hs_action act;
+};
+
+static enum hs_action drive(struct craft_hs *h, const struct pkt *in, uint64_t now,
+                            struct out *o)
+{
+    struct craft_spec spec;
+    enum hs_action act = hs_next(h, in, now, &spec);
+    int guard = 0;
+    o->n = 0;
+    while (act == HS_ACT_SEND) {
+        assert_true(o->n < 8);
+        o->s[o->n++] = spec;
+        act = hs_next(h, NULL, now, &spec);
+        assert_true(++guard < 16);
+    }
+    o->act = act;
+    /* Waiting always has a future deadline: a caller never spins. */
+    if (act == HS_ACT_WAIT)
+        assert_true(hs_deadline(h) > now);
+    return act;
+}
+
+/* Drop every note (they are static strings; check they exist). */
+static int drain_notes(struct craft_hs *h)
+{
+    int n = 0;
+    const char *s;
+    while ((s = hs_take_note(h))) {
+        assert_non_null(s);
+        assert_true(strlen(s) > 0);
+        n++;
+    }
+    return n;
+}
+
+/* A segment server -> client. */
+static struct pkt sc(uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    return pkt_data(0, S, SP, C, CP, flags, seq, ack, len);
+}
+
+/* A segment client -> server. */
+static struct pkt cs(uint16_t flags, uint32_t seq, uint32_t ack, uint32_t len)
+{
+    return pkt_data(0, C, CP, S, SP, flags, seq, ack, len);
+}
+
+static void with_ts(struct pkt *p, uint32_t val, uint32_t ecr)
+{
+    p->opt.present |= TCPOPT_P_TS;
+    p->opt.ts_val = val;
+    p->opt.ts_ecr = ecr;
+}
+
+static struct hs_opts opts(void)
+{
+    struct hs_opts o;
+    hs_opts_default(&o);
+    o.seq = ISN;
+    return o;
+}
+
+static void client(struct craft_hs *h, const struct hs_opts *o)
+{
+    struct ip_addr c, s;
+    assert_int_equal(ipaddr_parse(C, &c), 0);
+    assert_int_equal(ipaddr_parse(S, &s), 0);
+    hs_client_init(h, o, &c, CP, &s, SP);
+}
+
+static void server(struct craft_hs *h, const struct hs_opts *o)
+{
+    struct ip_addr s;
+    assert_int_equal(ipaddr_parse(S, &s), 0);
+    hs_server_init(h, o, &s, SP, NULL, 0);
+}
+
+static void assert_seg(const struct craft_spec *s, uint16_t flags, uint32_t seq, uint32_t ack)
+{
+    assert_int_equal(s->flags, flags);
+    assert_int_equal(s->seq, seq);
+    assert_int_equal(s->ack, ack);
+}
+
+/* Client up to ESTABLISHED: SYN, then the SYN+ACK (with TS). */
+static void client_to_established(struct craft_hs *h, struct out *o, uint64_t now)
+{
+    struct pkt p;
+    assert_int_equal(drive(h, NULL, now, o), HS_ACT_WAIT);
+    assert_int_equal(o->n, 1);
+    p = sc(SA, IRS, ISN + 1, 0);
+    with_ts(&p, 777, o->s[0].opt.ts_val);
+    drive(h, &p, now + 1 * MS, o);
+}
+
+static void test_client_syn_carries_options(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_val = 100;
+    op.ts_ecr = 0;
+    op.ttl = 33;
+    client(&h, &op);
+    assert_string_equal(hs_state_name(&h), "CLOSED");
+    assert_int_equal(drive(&h, NULL, T0, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_SYN, ISN, 0);
+    assert_int_equal(o.s[0].sport, CP);
+    assert_int_equal(o.s[0].dport, SP);
+    assert_int_equal(o.s[0].ttl, 33);
+    assert_int_equal(o.s[0].win, HS_DEFAULT_WIN);
+    assert_int_equal(o.s[0].opt.present, TCPOPT_P_MSS | TCPOPT_P_SACK_OK | TCPOPT_P_TS |
+                                             TCPOPT_P_WSCALE);
+    assert_int_equal(o.s[0].opt.mss, HS_DEFAULT_MSS);
+    assert_int_equal(o.s[0].opt.wscale, HS_DEFAULT_WSCALE);
+    assert_int_equal(o.s[0].opt.ts_val, 100);
+    assert_int_equal(o.s[0].opt.ts_ecr, 0);
+    assert_int_equal(o.s[0].payload_len, 0);
+    assert_string_equal(hs_state_name(&h), "SYN_SENT");
+    assert_true(hs_deadline(&h) == T0 + HS_DEFAULT_RTO_NS);
+    assert_true(drain_notes(&h) >= 1);
+}
+
+static void test_client_ecn_and_bare_syn(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    (void)state;
+    op.mss = 0;
+    op.sackok = op.ts_on = op.wscale_on = false;
+    op.ecn = true;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    assert_int_equal(o.s[0].flags, TH_SYN | TH_ECE | TH_CWR);
+    assert_int_equal(o.s[0].opt.present, 0);
+}
+
+/* RFC 9293 3.5 figure 6, then the client closes first (3.6 figure 12). */
+static void test_client_handshake_and_active_close(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    uint64_t t = T0;
+    (void)state;
+    {
+        struct hs_opts op = opts();
+        client(&h, &op);
+    }
+    client_to_established(&h, &o, t);
+    assert_true(hs_established(&h));
+    /* ACK, then FIN at once (linger 0, no data). */
+    assert_int_equal(o.act, HS_ACT_WAIT);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[0], TH_ACK, ISN + 1, IRS + 1);
+    assert_true(o.s[0].opt.present & TCPOPT_P_TS);
+    assert_int_equal(o.s[0].opt.ts_ecr, 777);
+    assert_seg(&o.s[1], FA, ISN + 1, IRS + 1);
+    assert_string_equal(hs_state_name(&h), "FIN_WAIT_1");
+    /* The capture shows our own segments: recognised, not a kernel RST. */
+    p = cs(TH_SYN, ISN, 0, 0);
+    assert_int_equal(drive(&h, &p, t + 2 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    p = cs(FA, ISN + 1, IRS + 1, 0);
+    drive(&h, &p, t + 2 * MS, &o);
+    assert_false(hs_kernel_rst(&h));
+    /* The server ACKs our FIN: FIN_WAIT_2. */
+    p = sc(TH_ACK, IRS + 1, ISN + 2, 0);
+    assert_int_equal(drive(&h, &p, t + 3 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    assert_string_equal(hs_state_name(&h), "FIN_WAIT_2");
+    assert_true(hs_deadline(&h) == t + 3 * MS + HS_DEFAULT_PEER_CLOSE_NS);
+    /* Its FIN: we ACK it and sit in TIME_WAIT. */
+    p = sc(FA, IRS + 1, ISN + 2, 0);
+    assert_int_equal(drive(&h, &p, t + 4 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 2, IRS + 2);
+    assert_string_equal(hs_state_name(&h), "TIME_WAIT");
+    /* A re-sent FIN is ACKed again. */
+    drive(&h, &p, t + 5 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 2, IRS + 2);
+    /* TIME_WAIT over. */
+    assert_int_equal(drive(&h, NULL, t + 4 * MS + HS_DEFAULT_TIME_WAIT_NS, &o), HS_ACT_DONE);
+    assert_int_equal(hs_end(&h), HS_END_CLOSED);
+    assert_true(hs_end_ok(hs_end(&h)));
+    assert_true(hs_deadline(&h) == UINT64_MAX);
+    /* Ended: stays ended. */
+    assert_int_equal(drive(&h, &p, t + 10000 * MS, &o), HS_ACT_DONE);
+    assert_int_equal(o.n, 0);
+}
+
+static void test_client_linger_then_close(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    (void)state;
+    op.linger_ns = 500 * MS;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.n, 1); /* only the ACK */
+    assert_string_equal(hs_state_name(&h), "ESTABLISHED");
+    assert_true(hs_deadline(&h) == T0 + 1 * MS + 500 * MS);
+    drive(&h, NULL, T0 + 300 * MS, &o);
+    assert_int_equal(o.n, 0);
+    drive(&h, NULL, T0 + 501 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], FA, ISN + 1, IRS + 1);
+}
+
+/* The server closes first: ACK its FIN, then our FIN; its FIN comes again
+ * because our ACK was "lost"; then its ACK of our FIN closes. */
+static void test_client_passive_close_and_refin(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.linger_ns = 5000 * MS;
+    op.ts_on = false;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(o.s[0].opt.present, 0); /* no TS: we did not offer it */
+    p = sc(FA, IRS + 1, ISN + 1, 0);
+    drive(&h, &p, T0 + 10 * MS, &o);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[0], TH_ACK, ISN + 1, IRS + 2);
+    assert_seg(&o.s[1], FA, ISN + 1, IRS + 2);
+    assert_string_equal(hs_state_name(&h), "LAST_ACK");
+    /* Re-sent FIN (it did not see our ACK): ACK again. */
+    drive(&h, &p, T0 + 20 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 2, IRS + 2);
+    /* Our FIN is not ACKed for a while: retransmitted. */
+    assert_true(hs_deadline(&h) == T0 + 10 * MS + HS_DEFAULT_RTO_NS);
+    drive(&h, NULL, T0 + 10 * MS + HS_DEFAULT_RTO_NS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], FA, ISN + 1, IRS + 2);
+    p = sc(TH_ACK, IRS + 2, ISN + 2, 0);
+    assert_int_equal(drive(&h, &p, T0 + 1100 * MS, &o), HS_ACT_DONE);
+    assert_int_equal(hs_end(&h), HS_END_CLOSED);
+}
+
+static void test_client_syn_backoff_bounded(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    uint64_t t = T0, rto = HS_DEFAULT_RTO_NS;
+    int syns = 0, i;
+    (void)state;
+    op.max_retries = 3;
+    client(&h, &op);
+    drive(&h, NULL, t, &o);
+    syns += o.n;
+    /* Before the deadline: nothing. */
+    drive(&h, NULL, t + rto - 1, &o);
+    assert_int_equal(o.n, 0);
+    for (i = 0; i < 3; i++) {
+        t = hs_deadline(&h);
+        assert_int_equal(drive(&h, NULL, t, &o), HS_ACT_WAIT);
+        assert_int_equal(o.n, 1);
+        assert_seg(&o.s[0], TH_SYN, ISN, 0);
+        syns++;
+        rto *= 2;
+        assert_true(hs_deadline(&h) == t + rto); /* 2 s, 4 s, 8 s */
+    }
+    t = hs_deadline(&h);
+    assert_int_equal(drive(&h, NULL, t, &o), HS_ACT_FAILED);
+    assert_int_equal(o.n, 0);
+    assert_int_equal(syns, 4);
+    assert_int_equal(hs_end(&h), HS_END_UNANSWERED);
+    assert_false(hs_end_ok(hs_end(&h)));
+}
+
+static void test_client_refused(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    /* RST without an acceptable ACK: ignored (RFC 9293 3.10.7.3). */
+    p = sc(RA, 0, ISN + 7, 0);
+    assert_int_equal(drive(&h, &p, T0 + MS, &o), HS_ACT_WAIT);
+    p = sc(TH_RST, 0, 0, 0);
+    assert_int_equal(drive(&h, &p, T0 + MS, &o), HS_ACT_WAIT);
+    p = sc(RA, 0, ISN + 1, 0);
+    assert_int_equal(drive(&h, &p, T0 + 2 * MS, &o), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_REFUSED);
+    assert_false(hs_established(&h));
+}
+
+static void test_client_wrong_ack_synack_gets_rst(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = sc(SA, IRS, ISN + 50, 0);
+    assert_int_equal(drive(&h, &p, T0 + MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_RST, ISN + 50, 0);
+    assert_string_equal(hs_state_name(&h), "SYN_SENT");
+    /* The right one still completes. */
+    p = sc(SA, IRS, ISN + 1, 0);
+    drive(&h, &p, T0 + 2 * MS, &o);
+    assert_true(hs_established(&h));
+}
+
+static void test_client_ignores_other_connections(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = pkt_data(0, S, SP, C, CP + 1, SA, IRS, ISN + 1, 0);
+    assert_int_equal(drive(&h, &p, T0 + MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    p = pkt_data(0, "127.0.0.3", SP, C, CP, SA, IRS, ISN + 1, 0);
+    drive(&h, &p, T0 + MS, &o);
+    assert_int_equal(o.n, 0);
+    assert_false(hs_established(&h));
+}
+
+/* hold: no ACK; the server's SYN+ACK retransmissions are not answered; at
+ * the end a RST cleans up when close = RST. */
+static void test_client_hold(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.hold = true;
+    op.hold_ns = 3500 * MS;
+    op.close = HS_CLOSE_RST;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = sc(SA, IRS, ISN + 1, 0);
+    assert_int_equal(drive(&h, &p, T0 + MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    assert_false(hs_established(&h));
+    assert_true(hs_deadline(&h) == T0 + MS + 3500 * MS);
+    drive(&h, &p, T0 + 1001 * MS, &o);
+    assert_int_equal(o.n, 0);
+    drive(&h, &p, T0 + 3001 * MS, &o);
+    assert_int_equal(o.n, 0);
+    assert_int_equal(drive(&h, NULL, T0 + 3501 * MS, &o), HS_ACT_DONE);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_RST, ISN + 1, 0);
+    assert_int_equal(hs_end(&h), HS_END_HELD);
+}
+
+static void test_client_hold_no_rst(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.hold = true;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = sc(SA, IRS, ISN + 1, 0);
+    drive(&h, &p, T0, &o);
+    assert_int_equal(drive(&h, NULL, T0 + HS_DEFAULT_HOLD_NS, &o), HS_ACT_DONE);
+    assert_int_equal(o.n, 0);
+    assert_int_equal(hs_end(&h), HS_END_HELD);
+}
+
+/* No guard (SEMANTICS.md 6): S, SA, R (this host's kernel), A (ours),
+ * R (the listener, back in LISTEN): aborted. */
+static void test_client_kernel_rst_then_reset(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_on = false;
+    op.linger_ns = 1000 * MS;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.n, 1);
+    drain_notes(&h);
+    p = cs(TH_RST, ISN + 1, 0, 0); /* the kernel's <SEQ=SEG.ACK><CTL=RST> */
+    assert_int_equal(drive(&h, &p, T0 + 2 * MS, &o), HS_ACT_WAIT);
+    assert_true(hs_kernel_rst(&h));
+    assert_true(drain_notes(&h) >= 1);
+    p = sc(TH_RST, IRS + 1, 0, 0); /* the listener's answer to our ACK */
+    assert_int_equal(drive(&h, &p, T0 + 3 * MS, &o), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_RESET);
+}
+
+static void test_client_rst_challenge_ack(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_on = false;
+    op.linger_ns = 1000 * MS;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    p = sc(TH_RST, IRS + 100, 0, 0); /* in window, not RCV.NXT */
+    assert_int_equal(drive(&h, &p, T0 + 2 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 1, IRS + 1);
+    p = sc(TH_RST, IRS + 1000000, 0, 0); /* outside: ignored */
+    drive(&h, &p, T0 + 3 * MS, &o);
+    assert_int_equal(o.n, 0);
+    /* A SYN+ACK again (our ACK lost): ACK again. */
+    p = sc(SA, IRS, ISN + 1, 0);
+    drive(&h, &p, T0 + 4 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 1, IRS + 1);
+}
+
+static void test_client_data_and_retransmission(void **state)
+{
+    static const uint8_t hello[] = "hello";
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_on = false;
+    op.data = hello;
+    op.data_len = 5;
+    op.max_retries = 2;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[0], TH_ACK, ISN + 1, IRS + 1);
+    assert_seg(&o.s[1], TH_PSH | TH_ACK, ISN + 1, IRS + 1);
+    assert_int_equal(o.s[1].payload_len, 5);
+    assert_memory_equal(o.s[1].payload, "hello", 5);
+    /* No ACK: the data goes again at RTO, 2 RTO; then RST and give up. */
+    drive(&h, NULL, T0 + MS + HS_DEFAULT_RTO_NS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_PSH | TH_ACK, ISN + 1, IRS + 1);
+    drive(&h, NULL, hs_deadline(&h), &o);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(drive(&h, NULL, hs_deadline(&h), &o), HS_ACT_FAILED);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], RA, ISN + 1, IRS + 1);
+    assert_int_equal(hs_end(&h), HS_END_TIMEOUT);
+}
+
+static void test_client_data_acked_then_fin_and_reply_data(void **state)
+{
+    static const uint8_t req[] = "GET /";
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_on = false;
+    op.data = req;
+    op.data_len = 5;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.n, 2);
+    /* The server ACKs and answers with 10 bytes: we ACK them, then FIN. */
+    p = sc(TH_PSH | TH_ACK, IRS + 1, ISN + 6, 10);
+    drive(&h, &p, T0 + 5 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], FA, ISN + 6, IRS + 11);
+    /* The same data again: duplicate ACK. */
+    drive(&h, &p, T0 + 6 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 7, IRS + 11);
+    /* ACK of something never sent: ACK, nothing else changes. */
+    p = sc(TH_ACK, IRS + 11, ISN + 999, 0);
+    drive(&h, &p, T0 + 7 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 7, IRS + 11);
+    assert_string_equal(hs_state_name(&h), "FIN_WAIT_1");
+    /* FIN+ACK covering our FIN: TIME_WAIT. */
+    p = sc(FA, IRS + 11, ISN + 7, 0);
+    drive(&h, &p, T0 + 8 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, ISN + 7, IRS + 12);
+    assert_string_equal(hs_state_name(&h), "TIME_WAIT");
+}
+
+static void test_client_close_rst_and_none(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    (void)state;
+    op.close = HS_CLOSE_RST;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.act, HS_ACT_DONE);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[1], RA, ISN + 1, IRS + 1);
+    assert_int_equal(o.s[1].opt.present, 0); /* no TS on a RST */
+    assert_int_equal(hs_end(&h), HS_END_RESET_SENT);
+
+    op.close = HS_CLOSE_NONE;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(o.act, HS_ACT_DONE);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(hs_end(&h), HS_END_OPEN);
+}
+
+static void test_client_peer_never_closes(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_on = false;
+    op.peer_close_ns = 2000 * MS;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    p = sc(TH_ACK, IRS + 1, ISN + 2, 0);
+    drive(&h, &p, T0 + 10 * MS, &o);
+    assert_string_equal(hs_state_name(&h), "FIN_WAIT_2");
+    assert_int_equal(drive(&h, NULL, T0 + 2010 * MS, &o), HS_ACT_DONE);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], RA, ISN + 2, IRS + 1);
+    assert_int_equal(hs_end(&h), HS_END_PEER_OPEN);
+}
+
+static void test_client_tfo_data_in_syn(void **state)
+{
+    static const uint8_t d[] = "abc";
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ts_on = false;
+    op.tfo_on = true;
+    op.tfo_len = 8;
+    memset(op.tfo_cookie, 0xab, 8);
+    op.data = d;
+    op.data_len = 3;
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    assert_int_equal(o.s[0].payload_len, 3);
+    assert_true(o.s[0].opt.present & TCPOPT_P_TFO);
+    assert_int_equal(o.s[0].opt.tfo_len, 8);
+    /* The server did not accept the data (ack = ISN+1): resent after the ACK. */
+    p = sc(SA, IRS, ISN + 1, 0);
+    drive(&h, &p, T0 + MS, &o);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[0], TH_ACK, ISN + 1, IRS + 1);
+    assert_seg(&o.s[1], TH_PSH | TH_ACK, ISN + 1, IRS + 1);
+    assert_int_equal(o.s[1].payload_len, 3);
+
+    /* Accepted (ack = ISN+1+3): nothing to resend; FIN follows. */
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = sc(SA, IRS, ISN + 4, 0);
+    drive(&h, &p, T0 + MS, &o);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[0], TH_ACK, ISN + 4, IRS + 1);
+    assert_seg(&o.s[1], FA, ISN + 4, IRS + 1);
+}
+
+static void test_client_abort(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct craft_spec sp;
+    struct hs_opts op = opts();
+    (void)state;
+    op.linger_ns = 10000 * MS;
+    op.ts_on = false;
+    client(&h, &op);
+    client_to_established(&h, &o, T0);
+    assert_int_equal(hs_abort(&h, T0 + 5 * MS, &sp), HS_ACT_SEND);
+    assert_seg(&sp, RA, ISN + 1, IRS + 1);
+    assert_int_equal(hs_next(&h, NULL, T0 + 5 * MS, &sp), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_ABORTED);
+    /* Before any SYN+ACK: nothing to reset. */
+    client(&h, &op);
+    drive(&h, NULL, T0, &o);
+    assert_int_equal(hs_abort(&h, T0 + 5 * MS, &sp), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_ABORTED);
+}
+
+static void test_role_mismatch(void **state)
+{
+    struct craft_hs h;
+    struct craft_spec sp;
+    struct hs_opts op = opts();
+    (void)state;
+    client(&h, &op);
+    assert_int_equal(hs_server_next(&h, NULL, T0, &sp), HS_ACT_FAILED);
+    assert_int_equal(hs_client_next(&h, NULL, T0, &sp), HS_ACT_SEND);
+}
+
+/* ---- server ----------------------------------------------------------- */
+
+static struct pkt linux_syn(void)
+{
+    struct pkt p = cs(TH_SYN, IRS, 0, 0);
+    p.opt.present = TCPOPT_P_MSS | TCPOPT_P_SACK_OK | TCPOPT_P_TS | TCPOPT_P_WSCALE;
+    p.opt.mss = 65495;
+    p.opt.wscale = 7;
+    p.opt.ts_val = 4242;
+    return p;
+}
+
+/* A kernel client: SYN, our SYN+ACK, its ACK (connect() returns), its FIN
+ * (close()), our ACK and FIN, its ACK. */
+static void test_server_handshake_and_passive_close(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct ip_addr peer;
+    uint16_t pport;
+    struct hs_opts op = opts();
+    (void)state;
+    op.seq = 9000;
+    op.ts_val = 50;
+    server(&h, &op);
+    assert_int_equal(drive(&h, NULL, T0, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    assert_string_equal(hs_state_name(&h), "LISTEN");
+    assert_true(hs_deadline(&h) == T0 + HS_DEFAULT_LISTEN_NS);
+    assert_false(hs_peer(&h, NULL, NULL));
+    p = linux_syn();
+    drive(&h, &p, T0 + 10 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], SA, 9000, IRS + 1);
+    assert_int_equal(o.s[0].dport, CP);
+    assert_int_equal(o.s[0].sport, SP);
+    assert_int_equal(o.s[0].opt.present, TCPOPT_P_MSS | TCPOPT_P_SACK_OK | TCPOPT_P_TS |
+                                             TCPOPT_P_WSCALE);
+    assert_int_equal(o.s[0].opt.ts_ecr, 4242);
+    assert_int_equal(o.s[0].opt.ts_val, 60); /* 50 + 10 ms */
+    assert_string_equal(hs_state_name(&h), "SYN_RECV");
+    assert_true(hs_peer(&h, &peer, &pport));
+    assert_int_equal(pport, CP);
+    /* The kernel client's ACK. */
+    p = cs(TH_ACK, IRS + 1, 9001, 0);
+    with_ts(&p, 4243, 60);
+    assert_int_equal(drive(&h, &p, T0 + 11 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    assert_true(hs_established(&h));
+    assert_string_equal(hs_state_name(&h), "ESTABLISHED");
+    /* Another client's SYN, and anything not of this connection: ignored. */
+    p = pkt_data(0, C, CP + 1, S, SP, TH_SYN, 77, 0, 0);
+    assert_int_equal(drive(&h, &p, T0 + 12 * MS, &o), HS_ACT_WAIT);
+    assert_int_equal(o.n, 0);
+    p = pkt_data(0, C, CP + 1, S, SP, FA, 78, 9001, 0);
+    drive(&h, &p, T0 + 12 * MS, &o);
+    assert_int_equal(o.n, 0);
+    assert_string_equal(hs_state_name(&h), "ESTABLISHED");
+    /* Its FIN: ACK, then our FIN. */
+    p = cs(FA, IRS + 1, 9001, 0);
+    with_ts(&p, 4300, 60);
+    drive(&h, &p, T0 + 20 * MS, &o);
+    assert_int_equal(o.n, 2);
+    assert_seg(&o.s[0], TH_ACK, 9001, IRS + 2);
+    assert_seg(&o.s[1], FA, 9001, IRS + 2);
+    assert_int_equal(o.s[1].opt.ts_ecr, 4300);
+    assert_string_equal(hs_state_name(&h), "LAST_ACK");
+    p = cs(TH_ACK, IRS + 2, 9002, 0);
+    assert_int_equal(drive(&h, &p, T0 + 21 * MS, &o), HS_ACT_DONE);
+    assert_int_equal(hs_end(&h), HS_END_CLOSED);
+}
+
+static void test_server_synack_mirrors_only_offered_options(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.ecn = true;
+    op.tfo_on = true;
+    op.tfo_len = 4;
+    memcpy(op.tfo_cookie, "\x01\x02\x03\x04", 4);
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = cs(TH_SYN, IRS, 0, 0); /* no options, no ECN */
+    drive(&h, &p, T0, &o);
+    assert_int_equal(o.s[0].flags, SA);
+    assert_int_equal(o.s[0].opt.present, TCPOPT_P_MSS);
+
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = cs(TH_SYN | TH_ECE | TH_CWR, IRS, 0, 0);
+    p.opt.present = TCPOPT_P_TFO | TCPOPT_P_SACK_OK; /* cookie request */
+    drive(&h, &p, T0, &o);
+    assert_int_equal(o.s[0].flags, SA | TH_ECE);
+    assert_int_equal(o.s[0].opt.present, TCPOPT_P_MSS | TCPOPT_P_SACK_OK | TCPOPT_P_TFO);
+    assert_int_equal(o.s[0].opt.tfo_len, 4);
+    assert_memory_equal(o.s[0].opt.tfo_cookie, "\x01\x02\x03\x04", 4);
+}
+
+static void test_server_syn_retransmit_and_half_open(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.seq = 9000;
+    op.max_retries = 2;
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = linux_syn();
+    drive(&h, &p, T0, &o);
+    assert_int_equal(o.n, 1);
+    /* The client re-sends its SYN: SYN+ACK again. */
+    drive(&h, &p, T0 + 900 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], SA, 9000, IRS + 1);
+    /* A wrong ACK: RST <SEQ=SEG.ACK>. */
+    p = cs(TH_ACK, IRS + 1, 1234, 0);
+    drive(&h, &p, T0 + 950 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_RST, 1234, 0);
+    assert_int_equal(o.s[0].dport, CP);
+    /* Timers: 1 s, 2 s, then give up. */
+    drive(&h, NULL, T0 + HS_DEFAULT_RTO_NS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], SA, 9000, IRS + 1);
+    drive(&h, NULL, hs_deadline(&h), &o);
+    assert_int_equal(o.n, 1);
+    assert_int_equal(drive(&h, NULL, hs_deadline(&h), &o), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_HALF_OPEN);
+}
+
+static void test_server_no_client_and_stray_ack(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.listen_ns = 2000 * MS;
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = cs(TH_ACK, 77, 88, 0);
+    drive(&h, &p, T0 + MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_RST, 88, 0);
+    /* Another port: ignored. */
+    p = pkt_data(0, C, CP, S, SP + 1, TH_SYN, IRS, 0, 0);
+    drive(&h, &p, T0 + MS, &o);
+    assert_int_equal(o.n, 0);
+    assert_string_equal(hs_state_name(&h), "LISTEN");
+    assert_int_equal(drive(&h, NULL, T0 + 2000 * MS, &o), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_NO_CLIENT);
+}
+
+static void test_server_data_idle_close_and_kernel_rst(void **state)
+{
+    static const uint8_t banner[] = "220 hi\r\n";
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct hs_opts op = opts();
+    (void)state;
+    op.seq = 9000;
+    op.ts_on = false;
+    op.data = banner;
+    op.data_len = 8;
+    op.idle_ns = 3000 * MS;
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = linux_syn();
+    drive(&h, &p, T0, &o);
+    /* No guard: this host's kernel answers the SYN with RST+ACK. */
+    p = pkt_data(0, S, SP, C, CP, RA, 0, IRS + 1, 0);
+    drive(&h, &p, T0 + MS, &o);
+    assert_true(hs_kernel_rst(&h));
+    /* ACK with 4 bytes of data: established, banner sent, data ACKed. */
+    p = cs(TH_PSH | TH_ACK, IRS + 1, 9001, 4);
+    drive(&h, &p, T0 + 2 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_PSH | TH_ACK, 9001, IRS + 5);
+    assert_int_equal(o.s[0].payload_len, 8);
+    p = cs(TH_ACK, IRS + 5, 9009, 0);
+    drive(&h, &p, T0 + 3 * MS, &o);
+    assert_int_equal(o.n, 0);
+    /* Idle: the server closes with FIN. */
+    assert_true(hs_deadline(&h) == T0 + 3 * MS + 3000 * MS);
+    drive(&h, NULL, T0 + 3003 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], FA, 9009, IRS + 5);
+    /* The client's FIN+ACK: TIME_WAIT. */
+    p = cs(FA, IRS + 5, 9010, 0);
+    drive(&h, &p, T0 + 3004 * MS, &o);
+    assert_int_equal(o.n, 1);
+    assert_seg(&o.s[0], TH_ACK, 9010, IRS + 6);
+    assert_int_equal(drive(&h, NULL, hs_deadline(&h), &o), HS_ACT_DONE);
+    assert_int_equal(hs_end(&h), HS_END_CLOSED);
+}
+
+static void test_server_client_rst_in_handshake(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    struct craft_spec sp;
+    struct hs_opts op = opts();
+    (void)state;
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = linux_syn();
+    drive(&h, &p, T0, &o);
+    p = cs(TH_RST, IRS + 1, 0, 0);
+    assert_int_equal(drive(&h, &p, T0 + MS, &o), HS_ACT_FAILED);
+    assert_int_equal(hs_end(&h), HS_END_RESET);
+    /* Abort in SYN_RECV sends RST+ACK. */
+    server(&h, &op);
+    drive(&h, NULL, T0, &o);
+    p = linux_syn();
+    drive(&h, &p, T0, &o);
+    assert_int_equal(hs_abort(&h, T0 + MS, &sp), HS_ACT_SEND);
+    assert_seg(&sp, RA, ISN + 1, IRS + 1);
+}
+
+/* Every path ends: a machine fed nothing reaches DONE/FAILED within the sum
+ * of its bounded timers. */
+static void test_every_path_ends(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct hs_opts op = opts();
+    int role, steps;
+    (void)state;
+    for (role = 0; role < 2; role++) {
+        if (role == 0)
+            client(&h, &op);
+        else
+            server(&h, &op);
+        drive(&h, NULL, T0, &o);
+        for (steps = 0; o.act == HS_ACT_WAIT && steps < 64; steps++)
+            drive(&h, NULL, hs_deadline(&h), &o);
+        assert_true(o.act == HS_ACT_FAILED);
+        assert_true(steps < 64);
+    }
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(hs_end_name(HS_END_CLOSED), "closed");
+    assert_string_equal(hs_end_name(HS_END_REFUSED), "refused");
+    assert_string_equal(hs_end_name(HS_END__COUNT), "?");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_client_syn_carries_options),
+        cmocka_unit_test(test_client_ecn_and_bare_syn),
+        cmocka_unit_test(test_client_handshake_and_active_close),
+        cmocka_unit_test(test_client_linger_then_close),
+        cmocka_unit_test(test_client_passive_close_and_refin),
+        cmocka_unit_test(test_client_syn_backoff_bounded),
+        cmocka_unit_test(test_client_refused),
+        cmocka_unit_test(test_client_wrong_ack_synack_gets_rst),
+        cmocka_unit_test(test_client_ignores_other_connections),
+        cmocka_unit_test(test_client_hold),
+        cmocka_unit_test(test_client_hold_no_rst),
+        cmocka_unit_test(test_client_kernel_rst_then_reset),
+        cmocka_unit_test(test_client_rst_challenge_ack),
+        cmocka_unit_test(test_client_data_and_retransmission),
+        cmocka_unit_test(test_client_data_acked_then_fin_and_reply_data),
+        cmocka_unit_test(test_client_close_rst_and_none),
+        cmocka_unit_test(test_client_peer_never_closes),
+        cmocka_unit_test(test_client_tfo_data_in_syn),
+        cmocka_unit_test(test_client_abort),
+        cmocka_unit_test(test_role_mismatch),
+        cmocka_unit_test(test_server_handshake_and_passive_close),
+        cmocka_unit_test(test_server_synack_mirrors_only_offered_options),
+        cmocka_unit_test(test_server_syn_retransmit_and_half_open),
+        cmocka_unit_test(test_server_no_client_and_stray_ack),
+        cmocka_unit_test(test_server_data_idle_close_and_kernel_rst),
+        cmocka_unit_test(test_server_client_rst_in_handshake),
+        cmocka_unit_test(test_every_path_ends),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
