@@ -101,7 +101,8 @@ enum trk_end {
     X(OUTCOME, 0x0080u, "outcome")         /* this segment decided the outcome */ \
     X(SYN_DATA, 0x0100u, "syn-data")       /* SYN carrying data (TFO) */        \
     X(DUPLICATE, 0x0200u, "duplicate")     /* an exact repeat (same seq, ack, flags, len) */ \
-    X(AFTER_END, 0x0400u, "after-end")     /* straggler after the connection ended */
+    X(AFTER_END, 0x0400u, "after-end")     /* straggler after the connection ended */ \
+    X(SYN_DATA_IGNORED, 0x0800u, "syn-data-ignored") /* SYN+ACK acks the SYN, not its data (RFC 7413 3) */
 
 enum trk_note {
 #define X(n, v, s) TRK_NOTE_##n = v,
@@ -267,6 +268,10 @@ const char *hs_outcome_name(enum hs_outcome o);
 const char *close_outcome_name(enum close_outcome c);
 const char *trk_end_name(enum trk_end e);
 const char *trk_note_name(uint32_t bit);
+
+/* ECN (RFC 3168 6.1.1): "negotiated" (ECN-setup SYN answered by an
+ * ECN-setup SYN+ACK), "declined" (asked, not granted), "off" (not asked). */
+const char *conn_ecn(const struct conn *c);
 
 /* Microseconds from the last SYN to the first SYN+ACK, and from the last
  * SYN+ACK to the handshake ACK; -1 when unknown. */

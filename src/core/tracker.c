@@ -352,6 +352,16 @@ static void check_complete(struct conn *c, struct trk_verdict *v)
         outcome_set(c, HS_COMPLETE, v);
 }
 
+/* X's sequence number lies in what X may send: from its ISN up to a
+ * generous window past what it has sent (we do not see the receive window;
+ * RFC 9293 3.10.7.4 first check, widened). */
+static bool seq_in_window(const struct endpoint *X, uint32_t seq)
+{
+    if (!X->isn_known)
+        return true;
+    return seq_geq(seq, X->isn) && seq_leq(seq, X->snd_nxt + (1u << 30));
+}
+
 /* Bare SYN from side s. RFC 9293 3.10.7.2 (LISTEN), 3.10.7.3 (SYN-SENT:
  * simultaneous open, Figure 7). */
 static void on_syn(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v,
@@ -409,7 +419,6 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
                 c->t_synack_last_ns = p->ts_ns;
         } else {
             v->notes |= TRK_NOTE_STRAY;
-            t->st.strays++;
         }
         return;
     }
@@ -418,7 +427,6 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
          * and changes nothing. */
         c->anomalies |= CONN_ANOM_WRONG_ACK;
         v->notes |= TRK_NOTE_STRAY;
-        t->st.strays++;
         return;
     }
     if (!Y->isn_known) { /* leading SYN+ACK: the client's ISN is implied */
@@ -426,6 +434,8 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
         Y->isn = p->ack - 1;
         Y->snd_nxt = p->ack;
     }
+    if (Y->sent_syn && p->ack == Y->isn + 1 && seq_gt(Y->snd_nxt, Y->isn + 1))
+        v->notes |= TRK_NOTE_SYN_DATA_IGNORED; /* TFO data not accepted */
     X->sent_synack = true;
     X->isn_known = true;
     X->isn = p->seq;
@@ -497,6 +507,11 @@ static bool on_fin_sender(struct conn *c, int s, const struct pkt *p, struct trk
     bool acks_peer_fin = (p->flags & TH_ACK) && Y->fin_sent && seq_geq(p->ack, Y->fin_seq + 1);
     if (X->fin_sent && fin_seq == X->fin_seq)
         return false; /* retransmitted FIN */
+    if (X->sent_any && !seq_in_window(X, p->seq)) {
+        /* Out of window: conntrack's tcp_in_window() would call it INVALID. */
+        v->notes |= TRK_NOTE_STRAY;
+        return false;
+    }
     X->fin_sent = true;
     X->fin_seq = fin_seq;
     switch (X->state) {
@@ -545,20 +560,22 @@ static bool rst_acceptable(const struct conn *c, int s, const struct pkt *p)
     const struct endpoint *X = &c->ep[s], *Y = &c->ep[!s];
     if (Y->state == TS_SYN_SENT)
         return (p->flags & TH_ACK) && acks_syn(Y, p->ack);
-    if (!X->isn_known)
-        return true;
-    return seq_geq(p->seq, X->isn) && seq_leq(p->seq, X->snd_nxt + (1u << 30));
+    /* From a SYN_SENT endpoint, only a RST carrying its own SND.NXT (or
+     * ISN) withdraws its SYN; any other is its <SEQ=SEG.ACK><CTL=RST> reply
+     * to an unacceptable SYN+ACK (3.10.7.3), after which it stays in
+     * SYN_SENT. */
+    if (X->state == TS_SYN_SENT && X->isn_known)
+        return p->seq == X->isn || p->seq == X->isn + 1;
+    return seq_in_window(X, p->seq);
 }
 
-static void on_rst(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v,
-                   struct tracker *t)
+static void on_rst(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v)
 {
     struct endpoint *Y = &c->ep[!s];
     uint8_t y_before = Y->state;
     if (!rst_acceptable(c, s, p)) {
         c->anomalies |= CONN_ANOM_STRAY_RST;
         v->notes |= TRK_NOTE_STRAY;
-        t->st.strays++;
         return;
     }
     change(v, c, s, TS_CLOSED, false);
@@ -670,7 +687,7 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         v->notes |= TRK_NOTE_SYN_DATA;
 
     if (rst) {
-        on_rst(c, s, p, v, t);
+        on_rst(c, s, p, v);
     } else if (syn && !ack) {
         on_syn(c, s, p, v, t);
     } else if (syn) {
@@ -713,6 +730,8 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         c->ended = true;
         v->notes |= TRK_NOTE_ENDED;
     }
+    if (v->notes & TRK_NOTE_STRAY)
+        t->st.strays++;
     if (c->ended)
         finalize(c, TRK_END_FINISHED);
     conntab_touch(t->ct, c, class_of(c));
@@ -834,6 +853,13 @@ void tracker_finish(struct tracker *t, uint64_t now_ns, const struct trk_sink *s
 }
 
 /* ---- derived values ------------------------------------------------------- */
+
+const char *conn_ecn(const struct conn *c)
+{
+    if (!c->ep[TRK_CLIENT].opts.ecn)
+        return "off";
+    return c->ep[TRK_SERVER].opts.ecn ? "negotiated" : "declined";
+}
 
 int64_t conn_rtt_syn_synack_us(const struct conn *c)
 {

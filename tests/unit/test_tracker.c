@@ -437,6 +437,59 @@ static void test_tfo_synack_acks_syn_data(void **state)
     }
 }
 
+static void test_client_rst_reply_to_stray_synack_keeps_syn_sent(void **state)
+{
+    struct fx *f = *state;
+    /* RFC 9293 3.10.7.3: an unacceptable SYN+ACK draws <SEQ=SEG.ACK><CTL=RST>
+     * and the client stays in SYN_SENT; the real SYN+ACK then completes. */
+    cs(f, 0, TH_SYN, 1000, 0);
+    assert_true(sc(f, 1, SA, 7777, 424242) & TRK_NOTE_STRAY);
+    assert_true(cs(f, 2, TH_RST, 424242, 0) & TRK_NOTE_STRAY);
+    sc(f, 3, SA, 5000, 1001);
+    assert_true(cs(f, 4, TH_ACK, 1001, 5001) & TRK_NOTE_HANDSHAKE_ACK);
+    assert_int_equal(tracker_stats(f->t)->strays, 2);
+    assert_int_equal(tracker_stats(f->t)->connections, 1);
+}
+
+static void test_out_of_window_fin_moves_nothing(void **state)
+{
+    struct fx *f = *state;
+    cs(f, 0, TH_SYN, 1000, 0);
+    sc(f, 1, SA, 5000, 1001);
+    cs(f, 2, TH_ACK, 1001, 5001);
+    evlog_clear(&f->log);
+    assert_true(cs(f, 3, FA, 1000 + 0x80000000u, 5001) & TRK_NOTE_STRAY);
+    assert_int_equal(f->log.n, 0);
+    cs(f, 4, FA, 1001, 5001); /* the real FIN still works */
+    assert_string_equal(evlog_join(&f->log),
+                        "c1 client ESTABLISHED>FIN_WAIT_1; c1 server ESTABLISHED>CLOSE_WAIT");
+}
+
+static void test_tfo_data_ignored_and_ecn(void **state)
+{
+    struct fx *f = *state;
+    struct trk_verdict v;
+    struct pkt syn = pkt_data(0, C, CP, S, SP, TH_SYN | TH_ECE | TH_CWR, 1000, 0, 20);
+    struct pkt sa = pkt_make(1, S, SP, C, CP, SA, 5000, 1001); /* no ECE: declined */
+    tracker_feed(f->t, &syn, &v, NULL);
+    tracker_feed(f->t, &sa, &v, NULL);
+    assert_true(v.notes & TRK_NOTE_SYN_DATA_IGNORED);
+    assert_string_equal(conn_ecn(v.conn), "declined");
+    {
+        struct pkt syn2 = pkt_make(10, C, 41000, S, SP, TH_SYN | TH_ECE | TH_CWR, 1, 0);
+        struct pkt sa2 = pkt_make(11, S, SP, C, 41000, SA | TH_ECE, 9, 2);
+        tracker_feed(f->t, &syn2, &v, NULL);
+        tracker_feed(f->t, &sa2, &v, NULL);
+        assert_false(v.notes & TRK_NOTE_SYN_DATA_IGNORED);
+        assert_string_equal(conn_ecn(v.conn), "negotiated");
+    }
+    {
+        struct pkt syn3 = pkt_make(20, C, 42000, S, SP, TH_SYN, 1, 0);
+        tracker_feed(f->t, &syn3, &v, NULL);
+        assert_string_equal(conn_ecn(v.conn), "off");
+    }
+}
+
 static void test_invalid_flags_untracked(void **state)
 {
     struct fx *f = *state;
@@ -612,6 +665,9 @@ int main(void)
         T(test_new_isn_on_live_tuple_is_reuse),
         T(test_wrong_ack_synack_is_stray),
         T(test_tfo_synack_acks_syn_data),
+        T(test_client_rst_reply_to_stray_synack_keeps_syn_sent),
+        T(test_out_of_window_fin_moves_nothing),
+        T(test_tfo_data_ignored_and_ecn),
         T(test_invalid_flags_untracked),
         T(test_one_sided_client_capture),
         T(test_sequence_wrap),
