@@ -87,6 +87,20 @@ CONN(c_tfo1, "192.0.2.10", "192.0.2.80", 50100, 80, 521595368u, 294702567u);
 CONN(c_tfo2, "192.0.2.10", "192.0.2.80", 50102, 80, 1726956429u, 336465782u);
 CONN(c_lo4, "127.0.0.1", "127.0.0.1", 45678, 8080, 861021530u, 278722862u);
 CONN(c_lo6, "::1", "::1", 45680, 8080, 233665123u, 2145174067u);
+/* The hard cases (docs/STATES.md). */
+CONN(c_split, "192.0.2.10", "192.0.2.30", 50200, 50201, 1145141919u, 810114514u);
+CONN(c_sclose, "192.0.2.10", "192.0.2.80", 43530, 80, 2021161080u, 1936287828u);
+CONN(c_hclose, "192.0.2.10", "192.0.2.80", 43532, 80, 1734829927u, 1684234849u);
+/* Self-connect: one socket at both ends, so both ISNs are the same. */
+CONN(c_self, "127.0.0.1", "127.0.0.1", 46000, 46000, 3141592653u, 3141592653u);
+CONN(c_ecn1, "192.0.2.10", "192.0.2.80", 43534, 80, 1952805748u, 1869376613u);
+CONN(c_ecn2, "192.0.2.10", "192.0.2.80", 43536, 80, 1684957542u, 1633841012u);
+CONN(c_wrongack, "192.0.2.10", "192.0.2.80", 43538, 80, 1818846839u, 1701995886u);
+CONN(c_tfoign, "192.0.2.10", "192.0.2.80", 50104, 80, 1919903337u, 1835102822u);
+CONN(c_rst_est, "192.0.2.10", "192.0.2.80", 43540, 80, 1768515945u, 1634628197u);
+CONN(c_rst_fin, "192.0.2.10", "192.0.2.80", 43542, 80, 1936552814u, 1702326124u);
+CONN(c_to_syn, "192.0.2.10", "203.0.113.9", 43544, 443, 1852142196u, 0);
+CONN(c_to_ok, "192.0.2.10", "192.0.2.80", 43546, 80, 1701999988u, 1919252066u);
 /* mixed.pcap: each its own 4-tuple. */
 CONN(m_ok4, "192.0.2.11", "192.0.2.80", 51000, 80, 468703135u, 1101513929u);
 CONN(m_ref, "192.0.2.12", "192.0.2.80", 51001, 25, 1801979802u, 0);
@@ -224,6 +238,109 @@ static const struct seg tfo_second[] = {
     { 40860, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
 };
 
+/* The split handshake (S, S, SA, A), legal under RFC 9293 3.10.7.3. */
+static const struct seg split_hs[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 10000, S, 0, F_S, 0, 0, O_SYN, NULL },
+    { 10050, C, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20000, S, 0, F_A, 1, 1, O_TS, NULL },
+    { 30000, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 40000, S, 0, F_FA, 1, 2, O_TS, NULL },
+    { 40050, C, 0, F_A, 2, 2, O_TS, NULL },
+};
+
+/* Simultaneous close: the FINs cross (RFC 9293 Figure 13). */
+static const struct seg sim_close[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 30000, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 30010, S, 0, F_FA, 1, 1, O_TS, NULL },
+    { 50000, C, 0, F_A, 2, 2, O_TS, NULL },
+    { 50010, S, 0, F_A, 2, 2, O_TS, NULL },
+};
+
+/* Half-close: the client sends FIN, the server keeps sending data, then
+ * closes (RFC 9293 3.6: CLOSE_WAIT may still send). */
+static const struct seg half_close[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 20200, C, 0, F_FA, 1 + LREQ, 1, O_TS, NULL },
+    { 40300, S, 0, F_A, 1, 2 + LREQ, O_TS, NULL },
+    { 40900, S, 0, F_PA, 1, 2 + LREQ, O_TS, RESP },
+    { 40960, C, 0, F_A, 2 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 41500, S, 0, F_PA, 1 + LRESP, 2 + LREQ, O_TS, RESP },
+    { 41560, C, 0, F_A, 2 + LREQ, 1 + 2 * LRESP, O_TS, NULL },
+    { 42000, S, 0, F_FA, 1 + 2 * LRESP, 2 + LREQ, O_TS, NULL },
+    { 42060, C, 0, F_A, 2 + LREQ, 2 + 2 * LRESP, O_TS, NULL },
+};
+
+/* Self-connect: a socket bound to 127.0.0.1:P connects to itself. The wire
+ * shows [S] seq X, [S.] seq X ack X+1, [.] (SEMANTICS.md 2.3). */
+static const struct seg self_connect[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 40, C, 0, F_A, 1, 1, O_TS, NULL },
+};
+
+/* ECN setup (RFC 3168 6.1.1): SYN with ECE+CWR, SYN+ACK with ECE alone. */
+static const struct seg ecn_ok[] = {
+    { 0, C, 0, F_S | TH_ECE | TH_CWR, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA | TH_ECE, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 30000, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 50000, S, 0, F_FA, 1, 2, O_TS, NULL },
+    { 50060, C, 0, F_A, 2, 2, O_TS, NULL },
+};
+
+/* ... and declined: the SYN+ACK carries no ECE. */
+static const struct seg ecn_declined[] = {
+    { 0, C, 0, F_S | TH_ECE | TH_CWR, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+};
+
+/* A stale SYN+ACK with a wrong ack draws the client's <SEQ=SEG.ACK><CTL=RST>
+ * (RFC 9293 3.10.7.3); the client stays in SYN_SENT and the real SYN+ACK
+ * completes the handshake. The stale one acks 9999 past the ISN. */
+static const struct seg wrong_ack[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 10000, S, GEN_ABS_SEQ, F_SA, 111111, 1818846839u + 10000u, O_SYN, NULL },
+    { 10050, C, GEN_ABS_SEQ, F_R, 1818846839u + 10000u, 0, O_NONE, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+};
+
+/* TFO data ignored: the SYN carries a cookie and data, the SYN+ACK only
+ * acknowledges the SYN (RFC 7413 3), the client sends the data again. */
+static const struct seg tfo_ignored[] = {
+    { 0, C, 0, F_S, 0, 0, O_TFO, REQ },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 40100, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 40160, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+};
+
+/* RSTs in two states: the server resets an established connection; the
+ * server resets in CLOSE_WAIT after the client's FIN. */
+static const struct seg rst_established[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 40200, S, 0, F_RA, 1, 1 + LREQ, O_NONE, NULL },
+};
+static const struct seg rst_close_wait[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20100, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 40200, S, 0, F_A, 1, 2, O_TS, NULL },
+    { 40300, S, 0, F_R, 1, 0, O_NONE, NULL },
+};
+
 /* --- scenarios ----------------------------------------------------------- */
 
 static const struct part p_hs4[] = { PART(c_v4, hs_eth, 0) };
@@ -250,6 +367,23 @@ static const struct part p_lo4[] = { PART(c_lo4, hs_lo, 0) };
 static const struct part p_null[] = {
     PART(c_lo4, hs_lo, 0),
     PART(c_lo6, hs_lo, 1000000),
+};
+static const struct part p_split[] = { PART(c_split, split_hs, 0) };
+static const struct part p_sclose[] = { PART(c_sclose, sim_close, 0) };
+static const struct part p_hclose[] = { PART(c_hclose, half_close, 0) };
+static const struct part p_self[] = { PART(c_self, self_connect, 0) };
+static const struct part p_ecn[] = { PART(c_ecn1, ecn_ok, 0), PART(c_ecn2, ecn_declined, 100000) };
+static const struct part p_wrongack[] = { PART(c_wrongack, wrong_ack, 0) };
+static const struct part p_tfoign[] = { PART(c_tfoign, tfo_ignored, 0) };
+static const struct part p_rst[] = {
+    PART(c_rst_est, rst_established, 0),
+    PART(c_rst_fin, rst_close_wait, 100000),
+};
+/* An unanswered SYN, then 130 s later another connection: the first times
+ * out at the SYN_SENT timeout (120 s) of packet time. */
+static const struct part p_timeout[] = {
+    PART(c_to_syn, syn_only, 0),
+    PART(c_to_ok, hs_eth, 130000000),
 };
 static const struct part p_mixed[] = {
     PART(m_ok4, hs_eth, 0),
@@ -309,6 +443,30 @@ static const struct scenario scenarios[] = {
     SCEN("raw-ip",
          "LINKTYPE_RAW (bare IPv4, what a raw socket sends): handshake-ipv4's connection",
          "complete", LINK_RAW, 0, p_hs4),
+    SCEN("split-handshake", "S, S, SA, A: the split handshake (RFC 9293 3.10.7.3), then a close",
+         "complete, simultaneous", LINK_ETHERNET, 0, p_split),
+    SCEN("simultaneous-close", "3WHS, then both FINs cross (RFC 9293 Figure 13): CLOSING",
+         "complete, closed", LINK_ETHERNET, 0, p_sclose),
+    SCEN("half-close", "the client sends FIN, the server keeps sending data, then closes",
+         "complete, closed", LINK_ETHERNET, 0, p_hclose),
+    SCEN("self-connect", "127.0.0.1:46000 connects to itself: S, S. (ack X+1), .",
+         "complete, simultaneous", LINK_LINUX_SLL2, 0, p_self),
+    SCEN("ecn", "ECN setup negotiated (SYN ECE+CWR, SYN+ACK ECE), then declined",
+         "complete (ecn negotiated), complete (ecn declined)", LINK_ETHERNET, 0, p_ecn),
+    SCEN("wrong-ack",
+         "a stale SYN+ACK with a wrong ack, the client's RST reply (it stays in SYN_SENT), "
+         "then the real SYN+ACK",
+         "complete", LINK_ETHERNET, 0, p_wrongack),
+    SCEN("tfo-data-ignored",
+         "TFO SYN with cookie and data; the SYN+ACK acks only the SYN; data sent again",
+         "complete (syn-data-ignored)", LINK_ETHERNET, 0, p_tfoign),
+    SCEN("reset-states",
+         "RST from the server in ESTABLISHED; RST from the server in CLOSE_WAIT",
+         "complete (reset_by_server) x2", LINK_ETHERNET, 0, p_rst),
+    SCEN("handshake-timeout",
+         "an unanswered SYN, and 130 s later another connection: the first times out "
+         "(SYN_SENT timeout 120 s, packet time)",
+         "unanswered (timeout), complete", LINK_ETHERNET, 0, p_timeout),
     SCEN("mixed",
          "eight interleaved connections, IPv4 and IPv6: every outcome at least once",
          "complete x3 (one simultaneous), refused, unanswered, half-open, aborted, "
