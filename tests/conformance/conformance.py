@@ -183,6 +183,76 @@ def load_tshark(path):
     return rows
 
 
+# ---------- Suricata ------------------------------------------------------------
+
+SURICATA_STATE = {"syn_sent": "SYN_SENT", "syn_recv": "SYN_RECV", "established": "ESTABLISHED",
+                  "fin_wait1": "FIN_WAIT_1", "fin_wait2": "FIN_WAIT_2", "time_wait": "TIME_WAIT",
+                  "last_ack": "LAST_ACK", "close_wait": "CLOSE_WAIT", "closing": "CLOSING",
+                  "closed": "CLOSED"}
+
+
+def load_suricata(path):
+    """(a, b, flow.state, tcp.state) rows; a/b None when the baseline has '?'."""
+    rows = []
+    with open(path) as f:
+        for r in csv.DictReader(f, delimiter="\t"):
+            if r.get("proto", "").upper() != "TCP":
+                continue
+            if r["src_ip"] == "?":
+                a = b = None
+            else:
+                a = (norm_ip(r["src_ip"]), int(r["src_port"]))
+                b = (norm_ip(r["dest_ip"]), int(r["dest_port"]))
+            rows.append((a, b, r["flow.state"], r["tcp.state"]))
+    return rows
+
+
+def suricata_problems(o, flow_state, tcp_state):
+    """Suricata keeps one stream state per flow: it must be one of our two
+    endpoint states. flow.state 'new' means no reply was seen."""
+    problems = []
+    want = SURICATA_STATE.get(tcp_state)
+    if want and want not in (o["client_state"], o["server_state"]):
+        problems.append("tcp.state %s is neither endpoint's state (%s/%s)"
+                        % (tcp_state, o["client_state"], o["server_state"]))
+    if flow_state == "new" and o["outcome"] != "unanswered":
+        problems.append("flow.state new but outcome %s" % o["outcome"])
+    if flow_state in ("established", "closed") and o["outcome"] == "unanswered":
+        problems.append("flow.state %s but outcome unanswered" % flow_state)
+    return problems
+
+
+def compare_suricata(capture_name, ours, rows, deviations, results):
+    for a, b, fst, tst in rows:
+        if a is None:
+            cands = ours
+            tstr = "*"
+        else:
+            key = tuple_key(a, b)
+            cands = [o for o in ours if tuple_key(o["_a"], o["_b"]) == key]
+            tstr = fmt_tuple(a, b)
+        their = "%s/%s" % (fst, tst)
+        if not cands:
+            problems = ["no connection"]
+            our_text = "none"
+        else:
+            # the last connection on the tuple is the flow Suricata reports
+            o = cands[-1] if a is not None else None
+            if o is None:
+                ok = [c for c in cands if not suricata_problems(c, fst, tst)]
+                o = ok[0] if ok else cands[-1]
+            problems = suricata_problems(o, fst, tst)
+            our_text = "%s %s/%s" % (o["outcome"], o["client_state"], o["server_state"])
+        reason = deviations.get((capture_name, "suricata", tstr))
+        if problems:
+            verdict = ("differs: " + reason) if reason else "UNEXPLAINED: " + "; ".join(problems)
+            if reason:
+                deviations_used.add((capture_name, "suricata", tstr))
+        else:
+            verdict = "agreed"
+        results.append((capture_name, "suricata", tstr, their, our_text, verdict))
+
+
 # ---------- ours ----------------------------------------------------------------
 
 def run_tcpshake(binary, capture):
@@ -298,6 +368,9 @@ def main():
                 rows.append((a, b, "%s %s" % (st, hist), zeek_outcomes(st, hist),
                              zeek_closes(st, hist)))
             compare(name, ours, "zeek", rows, deviations, results)
+        spath = cap + ".expected-suricata-flow.tsv"
+        if os.path.exists(spath):
+            compare_suricata(name, ours, load_suricata(spath), deviations, results)
         tpath = cap + ".tshark-completeness.tsv"
         if os.path.exists(tpath):
             rows = [(a, b, "%d" % bits, tshark_outcomes(bits), None)
