@@ -256,11 +256,16 @@ def compare_suricata(capture_name, ours, rows, deviations, results):
 # ---------- ours ----------------------------------------------------------------
 
 def run_tcpshake(binary, capture):
-    p = subprocess.run([binary, "read", "--json", capture], capture_output=True, text=True)
+    p = subprocess.run([binary, "read", "--json", "--all", capture], capture_output=True,
+                       text=True)
     conns = []
+    segs = collections.defaultdict(list)
     for line in p.stdout.splitlines():
         o = json.loads(line)
+        if o.get("type") == "segment" and o.get("conn") is not None:
+            segs[o["conn"]].append(o)
         if o.get("type") == "conn":
+            o["_segs"] = segs.get(o["id"], [])
             c = split_endpoint(o["client"])
             s = split_endpoint(o["server"])
             o["_a"] = (norm_ip(c[0]), c[1])
@@ -268,6 +273,38 @@ def run_tcpshake(binary, capture):
             conns.append(o)
     conns.sort(key=lambda o: (o["first_ts"], o["id"]))
     return p.returncode, p.stderr.strip(), conns
+
+
+HISTORY_LETTERS = set("SHADFR")
+
+
+def segment_letter_set(o, orig):
+    """Zeek-style history letters of our segments (upper case: sent by
+    Zeek's originator `orig`): S SYN, H SYN+ACK, A pure ACK, D data, F FIN,
+    R RST. Only the letters, not their order or repeats."""
+    letters = set()
+    for sg in o.get("_segs", []):
+        fl = set(sg["flags"].split("+"))
+        mine = set()
+        if "RST" in fl:
+            mine.add("R")
+        elif "SYN" in fl:
+            mine.add("H" if "ACK" in fl else "S")
+        else:
+            if "FIN" in fl:
+                mine.add("F")
+            if sg["len"] > 0:
+                mine.add("D")
+            elif fl == {"ACK"}:
+                mine.add("A")
+        src = split_endpoint(sg["src"])
+        upper = (norm_ip(src[0]), src[1]) == orig
+        letters |= {m if upper else m.lower() for m in mine}
+    return letters
+
+
+def zeek_letter_set(hist):
+    return {c for c in unflip(hist) if c.upper() in HISTORY_LETTERS}
 
 
 def by_tuple(items, key):
@@ -297,6 +334,13 @@ def compare(capture_name, ours, oracle, rows, deviations, results):
                     problems.append("outcome %s not in %s" % (o["outcome"], sorted(r[3])))
                 if r[4] is not None and o.get("close") not in r[4]:
                     problems.append("close %s not in %s" % (o.get("close"), sorted(r[4])))
+                hist = r[5] if len(r) > 5 else None
+                if hist and hist != "?":
+                    ours_l = segment_letter_set(o, r[0])
+                    theirs_l = zeek_letter_set(hist)
+                    if ours_l != theirs_l:
+                        problems.append("history letters %s vs ours %s" % (
+                            "".join(sorted(theirs_l)), "".join(sorted(ours_l))))
         elif len(trows) == 1 and oracle == "tshark":
             # tshark keeps one stream while the ISN repeats (SEMANTICS.md 5.2.1)
             for o in ocs:
@@ -366,7 +410,7 @@ def main():
                 if st == "?":
                     st = zeek_derived_state(hist)
                 rows.append((a, b, "%s %s" % (st, hist), zeek_outcomes(st, hist),
-                             zeek_closes(st, hist)))
+                             zeek_closes(st, hist), hist))
             compare(name, ours, "zeek", rows, deviations, results)
         spath = cap + ".expected-suricata-flow.tsv"
         if os.path.exists(spath):
