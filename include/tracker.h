@@ -277,5 +277,10 @@ const char *conn_ecn(const struct conn *c);
  * SYN+ACK to the handshake ACK; -1 when unknown. */
 int64_t conn_rtt_syn_synack_us(const struct conn *c);
 int64_t conn_rtt_synack_ack_us(const struct conn *c);
+/* Microseconds from the FIRST SYN to the first SYN+ACK: what the
+ * connecting application waited, retransmission timeouts included; equal
+ * to conn_rtt_syn_synack_us() when the SYN was not retransmitted. -1 when
+ * unknown. */
+int64_t conn_rtt_first_syn_synack_us(const struct conn *c);
 
 #endif

@@ -198,6 +198,7 @@ static void json_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     json_u64(&j, "synack_retransmits", c->synack_retransmits);
     put_rtt(&j, "rtt_syn_synack_us", conn_rtt_syn_synack_us(c));
     put_rtt(&j, "rtt_synack_ack_us", conn_rtt_synack_ack_us(c));
+    put_rtt(&j, "rtt_first_syn_synack_us", conn_rtt_first_syn_synack_us(c));
     json_str(&j, "close", close_outcome_name((enum close_outcome)c->close));
     json_str(&j, "ecn", conn_ecn(c));
     json_str(&j, "end_reason", trk_end_name(why));

@@ -868,6 +868,13 @@ int64_t conn_rtt_syn_synack_us(const struct conn *c)
     return (int64_t)((c->t_synack_ns - c->t_syn_last_ns) / 1000u);
 }
 
+int64_t conn_rtt_first_syn_synack_us(const struct conn *c)
+{
+    if (!c->client_syn_seen || !c->synack_seen || c->t_synack_ns < c->t_syn_ns)
+        return -1;
+    return (int64_t)((c->t_synack_ns - c->t_syn_ns) / 1000u);
+}
+
 int64_t conn_rtt_synack_ack_us(const struct conn *c)
 {
     if (!c->synack_seen || !c->t_ack_ns || c->t_ack_ns < c->t_synack_last_ns)

@@ -36,7 +36,7 @@ static void test_conn_complete_exact(void **state)
         "\"client_state\":\"ESTABLISHED\",\"server_state\":\"ESTABLISHED\","
         "\"client_presumed\":false,\"server_presumed\":false,"
         "\"syn_retransmits\":0,\"synack_retransmits\":0,"
-        "\"rtt_syn_synack_us\":120,\"rtt_synack_ack_us\":80,"
+        "\"rtt_syn_synack_us\":120,\"rtt_synack_ack_us\":80,\"rtt_first_syn_synack_us\":120,"
         "\"close\":\"open_at_end\",\"ecn\":\"off\",\"end_reason\":\"end_of_input\","
         "\"packets\":3,\"client_packets\":2,\"server_packets\":1,"
         "\"client_bytes\":0,\"server_bytes\":0,"

@@ -137,8 +137,10 @@ static void test_syn_retransmit_same_isn(void **state)
     }
     assert_int_equal(v.conn->syn_retransmits, 2);
     assert_int_equal(v.conn->id, 1);
-    /* RTT measured from the last SYN, not the first. */
+    /* The network RTT is measured from the last SYN; the wait the
+     * application saw, from the first. */
     assert_int_equal(conn_rtt_syn_synack_us(v.conn), 1000);
+    assert_int_equal(conn_rtt_first_syn_synack_us(v.conn), 3001000);
     assert_int_equal(tracker_stats(f->t)->connections, 1);
 }
 
