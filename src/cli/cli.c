@@ -1,8 +1,11 @@
 /* cli.c: helpers of the binary: error lines, exit statuses, stdout buffering
  * and write-error handling, option tables, number parsing. */
 #include "cli.h"
+#include "tracker.h"
 
 #include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,4 +169,45 @@ char *cli_join_words(int argc, char **argv, int from, bool *oom)
         strcat(s, argv[i]);
     }
     return s;
+}
+
+int cli_parse_timeout(const char *arg, struct tracker_cfg *cfg)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+    } states[] = {
+        { "syn_sent", offsetof(struct tracker_cfg, to_syn_sent_ns) },
+        { "syn_recv", offsetof(struct tracker_cfg, to_syn_recv_ns) },
+        { "established", offsetof(struct tracker_cfg, to_established_ns) },
+        { "fin_wait", offsetof(struct tracker_cfg, to_fin_wait_ns) },
+        { "close_wait", offsetof(struct tracker_cfg, to_close_wait_ns) },
+        { "last_ack", offsetof(struct tracker_cfg, to_last_ack_ns) },
+        { "time_wait", offsetof(struct tracker_cfg, to_time_wait_ns) },
+        { "close", offsetof(struct tracker_cfg, to_close_ns) },
+    };
+    const char *eq = strchr(arg, '=');
+    unsigned long secs;
+    size_t i;
+    if (!eq) {
+        cli_error("--timeout: '%s' is not STATE=SECONDS", arg);
+        return -1;
+    }
+    for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+        if (strlen(states[i].name) == (size_t)(eq - arg) &&
+            strncmp(arg, states[i].name, (size_t)(eq - arg)) == 0) {
+            /* 1 s .. 10 years: 0 would mean "default" in tracker_cfg. */
+            if (cli_parse_ulong(eq + 1, 1, 315360000UL, &secs) != 0) {
+                cli_error("--timeout: '%s' is not a number of seconds from 1 to 315360000",
+                          eq + 1);
+                return -1;
+            }
+            *(uint64_t *)(void *)((char *)cfg + states[i].off) =
+                (uint64_t)secs * 1000000000ULL;
+            return 0;
+        }
+    }
+    cli_error("--timeout: unknown state '%.*s' (one of: " CLI_TIMEOUT_STATES ")",
+              (int)(eq - arg), arg);
+    return -1;
 }

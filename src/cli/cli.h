@@ -59,6 +59,14 @@ int cli_bad_option(int c, const struct cli_opt *opts, size_t n, char **argv, con
  * there are no words or memory ran out (*oom tells which). */
 char *cli_join_words(int argc, char **argv, int from, bool *oom);
 
+struct tracker_cfg;
+/* Parse one "--timeout STATE=SECONDS" (STATE: syn_sent, syn_recv,
+ * established, fin_wait, close_wait, last_ack, time_wait, close) into cfg.
+ * 0 or -1 after one line on stderr. */
+int cli_parse_timeout(const char *arg, struct tracker_cfg *cfg);
+/* The list of STATE names, for --help. */
+#define CLI_TIMEOUT_STATES "syn_sent, syn_recv, established, fin_wait, close_wait, last_ack, time_wait, close"
+
 /* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
