@@ -4,6 +4,8 @@
 #ifndef TCPSHAKE_PCAPFILE_H
 #define TCPSHAKE_PCAPFILE_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "frame.h"
 #include "linktype.h"
@@ -20,6 +22,16 @@ struct pcapfile *pcapfile_create(const char *path, enum link_type lt, int snaple
  * link type fails and leaves no file behind. */
 struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
                                      char errbuf[ERRBUF_SIZE]);
+/* Same, naming the capture interface (written into a pcapng file's
+ * interface block). A path ending in ".pcapng" writes pcapng, anything else
+ * pcap. */
+struct pcapfile *pcapfile_create_iface(const char *path, int dlt, int snaplen,
+                                       const char *if_name, char errbuf[ERRBUF_SIZE]);
+/* True when writing pcapng. */
+bool pcapfile_is_pcapng(const struct pcapfile *w);
+/* Write one frame with a comment (pcapng: the packet's opt_comment, which
+ * Wireshark shows; pcap has no place for it and drops it). */
+int pcapfile_write_comment(struct pcapfile *w, const struct frame *f, const char *comment);
 /* Write one frame (caplen bytes of data, wirelen as the original length).
  * The record keeps min(caplen, snaplen) bytes, as a capture with that
  * snaplen would, and an original length of at least that. ts_ns must fit the

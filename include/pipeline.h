@@ -26,6 +26,9 @@ void pipeline_finish(struct pipeline *pl);
 /* Mutable, so the shell can add capture counters and the input error. */
 struct run_stats *pipeline_run_stats(struct pipeline *pl);
 const struct tracker_stats *pipeline_tracker_stats(const struct pipeline *pl);
+/* What the last frame fed did (no conn and no changes if it did not decode);
+ * valid until the next pipeline call. */
+const struct trk_verdict *pipeline_last_verdict(const struct pipeline *pl);
 /* Records emitted so far (watch -c N). */
 uint64_t pipeline_conns_ended(const struct pipeline *pl);
 

@@ -73,6 +73,11 @@ void reporter_destroy(struct reporter *r);
 /* Helpers shared by reporters. */
 /* Relative sequence number of `seq` sent by side `s` (ISN-based; RPT_ABS_SEQ off). */
 uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq);
+/* One line saying what a segment did, for a pcapng packet comment:
+ * "tcpshake #3: client SYN_SENT->ESTABLISHED, server LISTEN->SYN_RECV".
+ * Returns 0 (and writes "") when the segment changed no state and decided
+ * nothing. */
+size_t trk_verdict_describe(const struct trk_verdict *v, char *out, size_t cap);
 /* Seconds.microseconds of a packet time: "1700000000.123456". */
 void ts_format(uint64_t ts_ns, char out[32]);
 

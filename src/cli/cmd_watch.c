@@ -30,7 +30,10 @@ static const struct cli_opt watch_opts[] = {
     { 'q', "quiet", NULL, "connection records and the summary only" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
-    { 'w', "write", "FILE", "also write the captured frames to FILE (pcap)" },
+    { 'w', "write", "FILE",
+      "also write the captured frames to FILE: pcapng if FILE ends in .pcapng\n"
+      "                         (with tcpshake's verdict as a comment on each segment\n"
+      "                         that changed a state), pcap otherwise" },
     { 'c', "count", "N", "stop after N connections have ended" },
     { 'B', "buffer-size", "MB", "kernel capture buffer in MiB (default 32)" },
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
@@ -189,9 +192,15 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pca
     while (!g_stop) {
         int rc = capture_next(cap, &f, &err, errbuf);
         if (rc == CAPTURE_FRAME) {
-            if (w && !*write_failed && pcapfile_write(w, &f) != 0)
-                *write_failed = true;
             pipeline_feed(pl, &f);
+            if (w && !*write_failed) {
+                /* pcapng: a comment on each segment that changed a state,
+                 * so Wireshark shows tcpshake's verdicts. */
+                char note[256];
+                trk_verdict_describe(pipeline_last_verdict(pl), note, sizeof(note));
+                if (pcapfile_write_comment(w, &f, note[0] ? note : NULL) != 0)
+                    *write_failed = true;
+            }
             if (cli_output_failed())
                 return CAPTURE_ERR_NONE;
             if (count && pipeline_conns_ended(pl) >= count)
@@ -244,7 +253,8 @@ int cmd_watch(int argc, char **argv)
         return cli_exit_for_capture(err);
     }
     if (a.write_path) {
-        w = pcapfile_create_dlt(a.write_path, capture_dlt(cap), capture_snaplen(cap), errbuf);
+        w = pcapfile_create_iface(a.write_path, capture_dlt(cap), capture_snaplen(cap),
+                                  a.device, errbuf);
         if (!w) {
             cli_error("%s", errbuf);
             capture_close(cap);

@@ -16,6 +16,7 @@ struct pipeline {
     bool have_time;
     bool finished;
     struct pkt pkt;        /* scratch: no per-packet allocation */
+    struct trk_verdict last; /* what the last frame did (pipeline_last_verdict) */
 };
 
 static void sink_conn_end(void *user, const struct conn *c, enum trk_end why, uint64_t ts_ns)
@@ -86,7 +87,7 @@ enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f)
 {
     struct run_stats *rs = &pl->rs;
     struct pkt *p = &pl->pkt;
-    struct trk_verdict v;
+    struct trk_verdict *v = &pl->last;
     enum decode_status st;
 
     memset(p, 0, sizeof(*p));
@@ -103,23 +104,28 @@ enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f)
     advance_clock(pl, f->ts_ns);
     rs->last_ts_ns = pl->now_ns;
 
+    memset(v, 0, sizeof(*v));
     if (st != DECODE_OK) {
         if (pl->rep->ops->undecoded)
             pl->rep->ops->undecoded(pl->rep, p, st);
         return st;
     }
     rs->tcp_packets++;
-    memset(&v, 0, sizeof(v));
-    tracker_feed(pl->trk, p, &v, &pl->sink);
+    tracker_feed(pl->trk, p, v, &pl->sink);
     if (pl->rep->ops->segment)
-        pl->rep->ops->segment(pl->rep, p, &v);
-    if ((v.notes & TRK_NOTE_ENDED) && v.conn) {
+        pl->rep->ops->segment(pl->rep, p, v);
+    if ((v->notes & TRK_NOTE_ENDED) && v->conn) {
         pl->conns_ended++;
         if (pl->rep->ops->conn_end)
-            pl->rep->ops->conn_end(pl->rep, v.conn, TRK_END_FINISHED, p->ts_ns);
-        tracker_emit(pl->trk, v.conn, p->ts_ns);
+            pl->rep->ops->conn_end(pl->rep, v->conn, TRK_END_FINISHED, p->ts_ns);
+        tracker_emit(pl->trk, v->conn, p->ts_ns);
     }
     return st;
+}
+
+const struct trk_verdict *pipeline_last_verdict(const struct pipeline *pl)
+{
+    return &pl->last;
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_ns)

@@ -71,3 +71,29 @@ const char *report__conn_anom_name(uint32_t bit)
     default: return NULL;
     }
 }
+
+size_t trk_verdict_describe(const struct trk_verdict *v, char *out, size_t cap)
+{
+    size_t n = 0;
+    int i;
+    if (cap)
+        out[0] = '\0';
+    if (!v->conn || (v->nchanges == 0 && !(v->notes & (TRK_NOTE_OUTCOME | TRK_NOTE_STRAY))))
+        return 0;
+    n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, "tcpshake #%llu:",
+                          (unsigned long long)v->conn->id);
+    for (i = 0; i < v->nchanges; i++) {
+        const struct trk_change *ch = &v->changes[i];
+        n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, "%s %s %s->%s%s",
+                              i ? "," : "", ch->side == TRK_CLIENT ? "client" : "server",
+                              tcp_state_name((enum tcp_state)ch->from),
+                              tcp_state_name((enum tcp_state)ch->to), ch->presumed ? "?" : "");
+    }
+    if (v->notes & TRK_NOTE_OUTCOME)
+        n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, "%s outcome %s",
+                              v->nchanges ? ";" : "",
+                              hs_outcome_name((enum hs_outcome)v->conn->outcome));
+    if (v->notes & TRK_NOTE_STRAY)
+        n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, " (stray: changes nothing)");
+    return n < cap ? n : (cap ? cap - 1 : 0);
+}

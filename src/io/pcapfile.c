@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pcapng_enc.h"
+
 /* File-format numbers (tcpdump.org/linktypes.html). Most equal the DLT_
  * values; LINKTYPE_RAW does not: DLT_RAW is 12 on Linux (14 on OpenBSD), and
  * libpcap maps it to 101 when it writes a file. */
@@ -27,6 +29,9 @@
 #define PATH_SHOWN 256
 
 struct pcapfile {
+    bool ng;               /* pcapng (file name ends in .pcapng), written by hand */
+    uint8_t *blk;          /* pcapng: one block being built */
+    size_t blkcap;
     pcap_t *dead;          /* only carries link type, snaplen and precision */
     pcap_dumper_t *dump;   /* owns the FILE */
     FILE *fp;
@@ -89,8 +94,66 @@ struct pcapfile *pcapfile_create(const char *path, enum link_type lt, int snaple
     return pcapfile_create_dlt(path, dlt, snaplen, errbuf);
 }
 
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int ng_put(struct pcapfile *w, size_t len)
+{
+    if (len == 0 || fwrite(w->blk, 1, len, w->fp) != len) {
+        if (!w->write_errno)
+            w->write_errno = len == 0 ? EOVERFLOW : (errno ? errno : EIO);
+        return -1;
+    }
+    return 0;
+}
+
+/* pcapng: section header and one interface, written by hand (libpcap 1.10
+ * writes only pcap). */
+static struct pcapfile *ng_create(const char *path, int dlt, int snaplen, const char *if_name,
+                                  char errbuf[ERRBUF_SIZE])
+{
+    struct pcapfile *w = calloc(1, sizeof(*w));
+    /* pcapng stores LINKTYPE_ values: DLT_RAW (12 on Linux) is LINKTYPE_RAW. */
+    uint16_t linktype = (uint16_t)(dlt == DLT_RAW ? LINKTYPE_RAW_NUM : dlt);
+    if (!w) {
+        set_err(errbuf, "cannot write %s: out of memory", path);
+        return NULL;
+    }
+    w->ng = true;
+    w->snaplen = (uint32_t)snaplen;
+    w->blkcap = pcapng_enc_epb_size(w->snaplen, 1024) + 64;
+    w->blk = malloc(w->blkcap);
+    snprintf(w->path, sizeof(w->path), "%s", path);
+    w->fp = w->blk ? fopen(path, "wb") : NULL;
+    if (!w->fp) {
+        set_err(errbuf, "cannot write %s: %s", path, w->blk ? strerror(errno) : "out of memory");
+        free(w->blk);
+        free(w);
+        return NULL;
+    }
+    if (ng_put(w, pcapng_enc_shb(w->blk, w->blkcap, "tcpshake " TCPSHAKE_VERSION)) != 0 ||
+        ng_put(w, pcapng_enc_idb(w->blk, w->blkcap, linktype, w->snaplen, if_name)) != 0) {
+        set_err(errbuf, "cannot write %s: %s", path, strerror(w->write_errno));
+        fclose(w->fp);
+        remove(path);
+        free(w->blk);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
 struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
                                      char errbuf[ERRBUF_SIZE])
+{
+    return pcapfile_create_iface(path, dlt, snaplen, NULL, errbuf);
+}
+
+struct pcapfile *pcapfile_create_iface(const char *path, int dlt, int snaplen,
+                                       const char *if_name, char errbuf[ERRBUF_SIZE])
 {
     struct pcapfile *w;
     bool to_stdout;
@@ -108,6 +171,8 @@ struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
     }
     if (snaplen == 0)
         snaplen = (int)CFG_MAX_FRAME;
+    if (!to_stdout && ends_with(path, ".pcapng"))
+        return ng_create(path, dlt, snaplen, if_name, errbuf);
     /* A LINKTYPE_ number passed for RAW: libpcap wants the DLT_ value. */
     if (dlt == LINKTYPE_RAW_NUM)
         dlt = DLT_RAW;
@@ -159,12 +224,33 @@ struct pcapfile *pcapfile_create_dlt(const char *path, int dlt, int snaplen,
  * would, and an original length of at least that much. */
 int pcapfile_write(struct pcapfile *w, const struct frame *f)
 {
+    return pcapfile_write_comment(w, f, NULL);
+}
+
+bool pcapfile_is_pcapng(const struct pcapfile *w)
+{
+    return w && w->ng;
+}
+
+int pcapfile_write_comment(struct pcapfile *w, const struct frame *f, const char *comment)
+{
     struct pcap_pkthdr h;
     uint32_t caplen;
     if (!w || !f || (f->caplen && !f->data))
         return -1;
     if (w->write_errno)
         return -1;
+    if (w->ng) {
+        char cut[1024];
+        caplen = f->caplen < w->snaplen ? f->caplen : w->snaplen;
+        if (comment && strlen(comment) >= sizeof(cut)) {
+            memcpy(cut, comment, sizeof(cut) - 1); /* bounded by blkcap */
+            cut[sizeof(cut) - 1] = '\0';
+            comment = cut;
+        }
+        return ng_put(w, pcapng_enc_epb(w->blk, w->blkcap, 0, f->ts_ns, f->data, caplen,
+                                        f->wirelen > caplen ? f->wirelen : caplen, comment));
+    }
     if (f->ts_ns / NS_PER_S > UINT32_MAX)
         return -1; /* the record's seconds field is 32 bits */
     caplen = f->caplen < w->snaplen ? f->caplen : w->snaplen;
@@ -187,6 +273,17 @@ int pcapfile_close(struct pcapfile *w, char errbuf[ERRBUF_SIZE])
     if (!w)
         return 0;
     errno = 0;
+    if (w->ng) {
+        if (fclose(w->fp) != 0 && !w->write_errno)
+            w->write_errno = errno ? errno : EIO;
+        if (w->write_errno) {
+            set_err(errbuf, "error writing %s: %s", w->path, strerror(w->write_errno));
+            rc = -1;
+        }
+        free(w->blk);
+        free(w);
+        return rc;
+    }
     if (!w->write_errno && (pcap_dump_flush(w->dump) != 0 || ferror(w->fp)))
         w->write_errno = errno ? errno : EIO;
     if (w->write_errno) {
