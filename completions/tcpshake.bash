@@ -26,6 +26,7 @@ _tcpshake()
             COMPREPLY=($(compgen -W "any $(ls /sys/class/net 2>/dev/null)" -- "$cur"))
             return ;;
         -r|--read|read)
+            [[ $cur == -* ]] && { COMPREPLY=($(compgen -W "$(_tcpshake_options "$cmd" read)" -- "$cur")); return; }
             COMPREPLY=($(compgen -f -X '!*.@(pcap|pcapng|cap|pcap.gz)' -- "$cur")
                        $(compgen -d -- "$cur"))
             return ;;

@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "capture.h"
@@ -12,8 +14,9 @@
 #include "config.h"
 #include "pipeline.h"
 #include "report.h"
+#include "tracker.h"
 
-enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS };
+enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS, OPT_TIMEOUT };
 
 #define SEE_HELP " (see '" CLI_PROG " read --help')"
 
@@ -27,6 +30,9 @@ static const struct cli_opt read_opts[] = {
     { OPT_MAX_CONNS, "max-conns", "N",
       "connection table size, 16..67108864 (default 262144);\n"
       "                         when full, the least recently seen one is evicted" },
+    { OPT_TIMEOUT, "timeout", "STATE=SECONDS",
+      "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
+      "                         " CLI_TIMEOUT_STATES },
     { 'h', "help", NULL, "show this help" },
 };
 #define N_READ_OPTS (sizeof(read_opts) / sizeof(read_opts[0]))
@@ -84,6 +90,7 @@ struct read_args {
     unsigned flags;      /* RPT_* */
     bool json;
     size_t max_conns;
+    struct tracker_cfg timeouts; /* --timeout values (0 = default) */
 };
 
 /* Parse; returns -1 to go on, or an exit status. */
@@ -115,6 +122,10 @@ static int parse_args(int argc, char **argv, struct read_args *a)
             }
             a->max_conns = n;
             break;
+        case OPT_TIMEOUT:
+            if (cli_parse_timeout(optarg, &a->timeouts) != 0)
+                return EXIT_USAGE;
+            break;
         case 'h':
             cmd_read_help(stdout);
             return EXIT_OK;
@@ -142,16 +153,74 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     return -1;
 }
 
+/* A progress line on stderr while reading a large file, only when stderr is
+ * a terminal (never in pipes, logs or tests): bytes read of the file's
+ * size, packets, connections, and the packet rate so far. */
+struct progress {
+    bool on;
+    double interval_s;     /* TCPSHAKE_PROGRESS_MS, default 500 ms */
+    long long size;
+    struct timespec start, last;
+};
+
+static double elapsed(const struct timespec *a, const struct timespec *b)
+{
+    return (double)(b->tv_sec - a->tv_sec) + (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_init(struct progress *pr, const char *path)
+{
+    struct stat st;
+    memset(pr, 0, sizeof(*pr));
+    pr->on = isatty(STDERR_FILENO) && strcmp(path, "-") != 0 && stat(path, &st) == 0;
+    pr->size = pr->on ? (long long)st.st_size : 0;
+    pr->interval_s = 0.5;
+    if (getenv("TCPSHAKE_PROGRESS_MS"))
+        pr->interval_s = atof(getenv("TCPSHAKE_PROGRESS_MS")) / 1000.0;
+    clock_gettime(CLOCK_MONOTONIC, &pr->start);
+    pr->last = pr->start;
+}
+
+static void progress_show(struct progress *pr, struct capture *cap, struct pipeline *pl, bool done)
+{
+    struct timespec now;
+    const struct run_stats *rs;
+    double t, pct;
+    long long off;
+    if (!pr->on)
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!done && elapsed(&pr->last, &now) < pr->interval_s)
+        return;
+    pr->last = now;
+    if (done) {
+        fputs("\r\033[K", stderr); /* erase the line: the summary says the rest */
+        return;
+    }
+    rs = pipeline_run_stats(pl);
+    t = elapsed(&pr->start, &now);
+    off = capture_file_offset(cap);
+    pct = (pr->size > 0 && off >= 0) ? 100.0 * (double)off / (double)pr->size : 0.0;
+    fprintf(stderr, "\r\033[K%s: %.1f%% of %.1f MB, %llu packets, %llu connections, %.0f packets/s",
+            CLI_PROG, pct, (double)pr->size / 1e6, (unsigned long long)rs->packets,
+            (unsigned long long)pipeline_tracker_stats(pl)->connections,
+            t > 0 ? (double)rs->packets / t : 0.0);
+}
+
 /* Drain the capture into the pipeline. Returns the capture error (NONE at a
  * clean end of file or after an interrupt) with its message in errbuf. */
-static enum capture_err run(struct capture *cap, struct pipeline *pl, char *errbuf)
+static enum capture_err run(struct capture *cap, struct pipeline *pl, struct progress *pr,
+                            char *errbuf)
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
+    uint32_t n = 0;
     for (;;) {
         int rc = capture_next(cap, &f, &err, errbuf);
         if (rc == CAPTURE_FRAME) {
             pipeline_feed(pl, &f);
+            if ((++n & 0xffffu) == 0)
+                progress_show(pr, cap, pl, false);
             if (cli_output_failed())
                 return CAPTURE_ERR_NONE; /* nobody is reading: stop quietly */
         } else if (rc == CAPTURE_TIMEOUT) {
@@ -174,6 +243,7 @@ int cmd_read(int argc, char **argv)
     struct pipeline *pl;
     struct sigaction sa;
     enum capture_err err;
+    struct progress pr;
     char errbuf[ERRBUF_SIZE];
     int status = parse_args(argc, argv, &a);
 
@@ -197,7 +267,7 @@ int cmd_read(int argc, char **argv)
 
     cli_output_init();
     rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
-    memset(&tcfg, 0, sizeof(tcfg));
+    tcfg = a.timeouts;
     tcfg.max_conns = a.max_conns;
     pl = rep ? pipeline_new(capture_link_type(cap), &tcfg, rep) : NULL;
     if (!pl) {
@@ -217,7 +287,9 @@ int cmd_read(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     errbuf[0] = '\0';
-    err = run(cap, pl, errbuf);
+    progress_init(&pr, a.path);
+    err = run(cap, pl, &pr, errbuf);
+    progress_show(&pr, cap, pl, true);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;
     if (!cli_output_failed())

@@ -18,8 +18,9 @@
 #include "pcapfile.h"
 #include "pipeline.h"
 #include "report.h"
+#include "tracker.h"
 
-enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS, OPT_KEEP_ROOT };
+enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS, OPT_TIMEOUT, OPT_KEEP_ROOT };
 
 #define WATCH_DEFAULT_USER "nobody"
 
@@ -39,6 +40,9 @@ static const struct cli_opt watch_opts[] = {
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
     { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
     { OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
+    { OPT_TIMEOUT, "timeout", "STATE=SECONDS",
+      "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
+      "                         " CLI_TIMEOUT_STATES },
     { 'h', "help", NULL, "show this help" },
 };
 #define N_WATCH_OPTS (sizeof(watch_opts) / sizeof(watch_opts[0]))
@@ -76,6 +80,7 @@ struct watch_args {
     unsigned long count;
     unsigned long buffer_mb;
     size_t max_conns;
+    struct tracker_cfg timeouts; /* --timeout values (0 = default) */
 };
 
 static volatile sig_atomic_t g_stop;
@@ -133,6 +138,10 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
                 return EXIT_USAGE;
             }
             a->max_conns = n;
+            break;
+        case OPT_TIMEOUT:
+            if (cli_parse_timeout(optarg, &a->timeouts) != 0)
+                return EXIT_USAGE;
             break;
         case 'h':
             cmd_watch_help(stdout);
@@ -269,7 +278,7 @@ int cmd_watch(int argc, char **argv)
 
     cli_output_init();
     rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
-    memset(&tcfg, 0, sizeof(tcfg));
+    tcfg = a.timeouts;
     tcfg.max_conns = a.max_conns;
     pl = rep ? pipeline_new(capture_link_type(cap), &tcfg, rep) : NULL;
     if (!pl) {
