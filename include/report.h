@@ -70,6 +70,11 @@ struct reporter *report_text_new(FILE *out, unsigned flags);
 struct reporter *report_json_new(FILE *out, unsigned flags);
 void reporter_destroy(struct reporter *r);
 
+/* Write `s` as a JSON string, quotes included (NULL -> null; invalid UTF-8
+ * -> U+FFFD), for objects a shell writes beside a reporter's NDJSON lines,
+ * such as craft's "info" and "craft" objects (docs/NDJSON.md). */
+void report_json_string(FILE *out, const char *s);
+
 /* Helpers shared by reporters. */
 /* Relative sequence number of `seq` sent by side `s` (ISN-based; RPT_ABS_SEQ off). */
 uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq);

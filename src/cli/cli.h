@@ -77,5 +77,7 @@ void cmd_read_help(FILE *out);
 void cmd_read_print_opts(FILE *out);
 int cmd_watch(int argc, char **argv);
 void cmd_watch_help(FILE *out);
+int cmd_craft(int argc, char **argv);
+void cmd_craft_help(FILE *out);
 
 #endif

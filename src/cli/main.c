@@ -14,7 +14,9 @@ static const struct cli_cmd commands[] = {
       cmd_read, cmd_read_help },
     { "watch", "[-i IFACE] [EXPR]", "capture live (default lo) and show handshakes as they happen",
       cmd_watch, cmd_watch_help },
-    { "craft", "...", "send a hand-made handshake from user space", NULL, NULL },
+    { "craft", "FORM [OPTIONS]",
+      "hand-made segments from raw sockets: handshake, listen, syn|synack|ack|rst|fin",
+      cmd_craft, cmd_craft_help },
     { "demo", "", "run handshakes on loopback: wire view beside kernel view", NULL, NULL },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

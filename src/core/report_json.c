@@ -298,3 +298,8 @@ struct reporter *report_json_new(FILE *out, unsigned flags)
     t->base.flags = flags;
     return &t->base;
 }
+
+void report_json_string(FILE *out, const char *s)
+{
+    json_write_string(out, s);
+}

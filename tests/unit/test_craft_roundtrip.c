@@ -344,6 +344,152 @@ static void test_crafted_anomalies(void **state)
     }
 }
 
+/* Every one of the 512 flag values (byte 13 and the AE bit), IPv4 and IPv6,
+ * bare IP and Ethernet: the decoder gives back the flags and every other
+ * field; the only anomalies allowed are the flag ones (conntrack's INVALID
+ * combinations, FIN without ACK). */
+static void test_roundtrip_every_flag_value(void **state)
+{
+    static const char *const pairs[][2] = { { "127.0.0.1", "127.0.0.2" }, { "::1", "2001:db8::2" } };
+    static const enum link_type lts[] = { LINK_RAW, LINK_ETHERNET };
+    const uint32_t allowed = PKT_ANOM_FLAGS_INVALID | PKT_ANOM_FIN_NO_ACK;
+    uint8_t buf[256];
+    size_t a, l, len, n = 0;
+    uint16_t f;
+    (void)state;
+    for (a = 0; a < 2; a++)
+        for (l = 0; l < 2; l++)
+            for (f = 0; f < 0x200; f++) {
+                struct craft_spec s = spec(pairs[a][0], pairs[a][1]);
+                struct pkt p;
+                s.flags = f;
+                s.urp = (f & TH_URG) ? 1 : 0;
+                set_opts(&s.opt, (f & TH_SYN) ? 1 : 2);
+                s.payload = payload;
+                s.payload_len = f % 7;
+                assert_int_equal(craft_frame(lts[l], &s, buf, sizeof(buf), &len), 0);
+                assert_int_equal(decode(lts[l], buf, len, len, &p), DECODE_OK);
+                assert_int_equal(p.flags, f);
+                assert_int_equal(p.anomalies & ~allowed, 0);
+                assert_true(ipaddr_eq(&p.src, &s.src));
+                assert_true(ipaddr_eq(&p.dst, &s.dst));
+                assert_int_equal(p.sport, s.sport);
+                assert_int_equal(p.dport, s.dport);
+                assert_int_equal(p.seq, s.seq);
+                assert_int_equal(p.ack, s.ack);
+                assert_int_equal(p.win, s.win);
+                assert_int_equal(p.urp, s.urp);
+                assert_int_equal(p.payload_len, s.payload_len);
+                expect_opts(&s.opt, &p.opt);
+                n++;
+            }
+    assert_int_equal(n, 4 * 0x200);
+}
+
+/* Bytes an option set needs at the least, without alignment NOPs or
+ * padding (RFC 9293 3.2, RFC 7323, RFC 2018, RFC 7413). */
+static size_t opts_min_len(const struct tcp_opts *o)
+{
+    size_t n = 0;
+    if (o->present & TCPOPT_P_MSS)
+        n += 4;
+    if (o->present & TCPOPT_P_WSCALE)
+        n += 3;
+    if (o->present & TCPOPT_P_SACK_OK)
+        n += 2;
+    if (o->present & TCPOPT_P_TS)
+        n += 10;
+    if (o->present & TCPOPT_P_TFO)
+        n += (o->tfo_exp ? 4u : 2u) + o->tfo_len;
+    if (o->present & TCPOPT_P_SACK)
+        n += 2u + 8u * o->nsack;
+    return n;
+}
+
+/* Every subset of the options the crafter writes (MSS, window scale,
+ * SACK-permitted, timestamps, TFO, SACK blocks), with TFO as a request, a
+ * 4-byte and a 16-byte cookie, in kind 34 and the experimental kind 254, and
+ * 1 to 4 SACK blocks: what fits round-trips value by value and in layout;
+ * what cannot fit in 40 bytes is refused. */
+static void test_roundtrip_every_option_set(void **state)
+{
+    static const uint8_t tfo_lens[] = { 0, 4, 16 };
+    static const char *const pairs[][2] = { { "192.0.2.1", "192.0.2.2" }, { "2001:db8::1", "::1" } };
+    uint8_t buf[256];
+    unsigned mask, t, e, k, a;
+    size_t len, fits = 0, refused = 0;
+    (void)state;
+    for (a = 0; a < 2; a++)
+        for (mask = 0; mask < 64; mask++)
+            for (t = 0; t < 3; t++)
+                for (e = 0; e < 2; e++)
+                    for (k = 1; k <= TCPOPT_MAX_SACK; k++) {
+                        struct craft_spec s = spec(pairs[a][0], pairs[a][1]);
+                        struct tcp_opts *o = &s.opt;
+                        struct pkt p;
+                        size_t need;
+                        int rc;
+                        /* skip repeats of variants that do not apply */
+                        if ((!(mask & 16) && (t || e)) || (!(mask & 32) && k > 1))
+                            continue;
+                        s.flags = (mask & 32) ? TH_ACK : TH_SYN;
+                        if (mask & 1) {
+                            o->present |= TCPOPT_P_MSS;
+                            o->mss = (uint16_t)(536 + mask);
+                        }
+                        if (mask & 2) {
+                            o->present |= TCPOPT_P_WSCALE;
+                            o->wscale = (uint8_t)(mask % 15);
+                        }
+                        if (mask & 4)
+                            o->present |= TCPOPT_P_SACK_OK;
+                        if (mask & 8) {
+                            o->present |= TCPOPT_P_TS;
+                            o->ts_val = 0x80000000u + mask;
+                            o->ts_ecr = mask * 7u;
+                        }
+                        if (mask & 16) {
+                            o->present |= TCPOPT_P_TFO;
+                            o->tfo_len = tfo_lens[t];
+                            o->tfo_exp = e == 1;
+                            memset(o->tfo_cookie, 0xa5, o->tfo_len);
+                            o->tfo_cookie[0] = (uint8_t)mask;
+                        }
+                        if (mask & 32) {
+                            unsigned i;
+                            o->present |= TCPOPT_P_SACK;
+                            o->nsack = (uint8_t)k;
+                            for (i = 0; i < k; i++) {
+                                o->sack[i].left = 1000u * (i + 1);
+                                o->sack[i].right = 1000u * (i + 1) + 500u;
+                            }
+                        }
+                        need = opts_min_len(o);
+                        rc = craft_frame(LINK_RAW, &s, buf, sizeof(buf), &len);
+                        if (need > TCP_OPT_SPACE) {
+                            assert_int_equal(rc, CRAFT_ERR_OPTIONS);
+                            refused++;
+                            continue;
+                        }
+                        if (need <= TCP_OPT_SPACE - 8) /* room for any alignment NOPs */
+                            assert_int_equal(rc, 0);
+                        if (rc != 0) {
+                            assert_int_equal(rc, CRAFT_ERR_OPTIONS);
+                            refused++;
+                            continue;
+                        }
+                        assert_int_equal(decode(LINK_RAW, buf, len, len, &p), DECODE_OK);
+                        assert_int_equal(p.anomalies, 0);
+                        assert_int_equal(p.flags, s.flags);
+                        assert_true(p.doff >= 20 + need && p.doff <= 60);
+                        expect_opts(o, &p.opt);
+                        assert_int_equal(p.opt.tfo_exp, (mask & 16) ? e == 1 : false);
+                        fits++;
+                    }
+    assert_true(fits > 150);
+    assert_true(refused > 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +497,8 @@ int main(void)
         cmocka_unit_test(test_cut_captures),
         cmocka_unit_test(test_ethernet_padding),
         cmocka_unit_test(test_crafted_anomalies),
+        cmocka_unit_test(test_roundtrip_every_flag_value),
+        cmocka_unit_test(test_roundtrip_every_option_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
