@@ -364,9 +364,11 @@ static void test_ipv6(void **state)
     assert_non_null(k);
     assert_int_equal(k->laddr.family, IPADDR_V6);
     assert_true(ipaddr_is_loopback(&k->laddr));
-    /* AF_INET alone does not list them; AF_UNSPEC does. */
+    /* AF_INET alone does not list them (another IPv4 socket elsewhere on the
+     * host may share the port number, so look for this pair); AF_UNSPEC does. */
     n = kview_dump(AF_INET, p.port, rows, ROWS, err);
-    assert_int_equal(n, 0);
+    assert_true(n >= 0);
+    assert_null(find(rows, n, p.cport, p.port));
     n = kview_dump(AF_UNSPEC, p.port, rows, ROWS, err);
     assert_true(n >= 3);
     pair_close(&p);
