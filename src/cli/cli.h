@@ -69,5 +69,7 @@ void cmd_read_help(FILE *out);
 void cmd_read_print_opts(FILE *out);
 int cmd_watch(int argc, char **argv);
 void cmd_watch_help(FILE *out);
+int cmd_demo(int argc, char **argv);
+void cmd_demo_help(FILE *out);
 
 #endif

@@ -15,7 +15,8 @@ static const struct cli_cmd commands[] = {
     { "watch", "[-i IFACE] [EXPR]", "capture live (default lo) and show handshakes as they happen",
       cmd_watch, cmd_watch_help },
     { "craft", "...", "send a hand-made handshake from user space", NULL, NULL },
-    { "demo", "", "run handshakes on loopback: wire view beside kernel view", NULL, NULL },
+    { "demo", "[--slow|--step]", "make one connection: syscalls, wire and kernel views, side by side",
+      cmd_demo, cmd_demo_help },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
