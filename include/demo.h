@@ -113,6 +113,9 @@ struct demo_cfg {
                               /var/run/netns/tshk<pid>-<n>-{client,server,wire}
                               while running (for `ip netns exec ... ss -tan`);
                               default: anonymous, gone with the process */
+    bool held_snapshots;   /* WIRE: also take a snapshot while each TCP
+                              segment is held (before it crosses), with
+                              demo_kernel_view.held set */
 };
 
 #define DEMO_WAIT_MS_DEFAULT 3000u
@@ -148,6 +151,18 @@ struct demo_kernel_view {
     size_t ndiag;             /* every socket on the port, from sock_diag
                                  (both namespaces in WIRE), at most DEMO_DIAG_MAX */
     struct kview_sock diag[DEMO_DIAG_MAX];
+    bool held;                /* WIRE (cfg.held_snapshots): taken while the last
+                                 reported segment is held on the wire: its sender
+                                 has sent it, its receiver has not received it */
+    bool in_flight;           /* a segment the kernels sent had not been reported
+                                 yet when the sockets were read. WIRE: a segment
+                                 of the demo waits at the wire besides a held one
+                                 (ARP and neighbour discovery waiting there are
+                                 forwarded first, which may release a segment a
+                                 kernel queued behind them); LOOPBACK: any frame
+                                 waits in the capture buffer. Checked after the
+                                 sockets were read, so false means every segment
+                                 sent up to the snapshot has been reported */
 };
 
 struct demo_cb {

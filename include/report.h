@@ -34,6 +34,48 @@ struct run_stats {
 
 struct reporter;
 
+/* --- `tcpshake demo`: the system calls and the kernel's own view beside
+ * the segments. Plain values (names already resolved by the caller, which
+ * reads the kernel), valid during the call only. */
+
+/* One socket as the kernel sees it. */
+struct rpt_ksock {
+    const char *socket;        /* "client", "server" or "listener" */
+    bool present;              /* false: the kernel has no such socket (not yet, or gone) */
+    uint8_t state;             /* enum tcp_state: the kernel's state in our spelling */
+    const char *kernel_state;  /* the kernel's own spelling: "FIN_WAIT1", "CLOSE", ... */
+    bool request;              /* a request socket: SYN received, no full socket yet */
+    const char *source;        /* "tcp_info" or "sock_diag" */
+    struct ip_addr laddr, raddr; /* raddr.family 0: not connected */
+    uint16_t lport, rport;
+    uint32_t timer_ms;         /* time left on its timer (TIME_WAIT, SYN+ACK retransmit); 0 = none */
+};
+
+#define RPT_KSOCK_MAX 3
+
+/* One kernel snapshot: the client, the server end of the connection and
+ * the listener, in that order. */
+struct rpt_kernel {
+    uint64_t ts_ns;            /* when it was taken */
+    uint32_t step;             /* 1, 2, ...: numbers the snapshots of a run */
+    const char *why;           /* "after connect()", "SYN crossed client -> server", ... */
+    size_t n;                  /* entries in sock[] */
+    struct rpt_ksock sock[RPT_KSOCK_MAX];
+};
+
+/* The wire-inferred states (tracker) and the kernel's, compared at a
+ * snapshot where both are stable. States are enum tcp_state by enum
+ * trk_side; a socket the kernel does not have counts as CLOSED. */
+struct rpt_agree {
+    uint64_t ts_ns;
+    uint32_t step;             /* the snapshot compared (rpt_kernel.step) */
+    bool ok;                   /* wire[] == kernel[] */
+    uint8_t wire[2], kernel[2];
+    const char *on_wire;       /* a segment held on the wire ("SYN+ACK server -> client"):
+                                  the wire side counts it as sent but not yet received;
+                                  NULL when none */
+};
+
 struct reporter_ops {
     /* A decoded TCP segment and what the tracker made of it. */
     void (*segment)(struct reporter *r, const struct pkt *p, const struct trk_verdict *v);
@@ -49,6 +91,15 @@ struct reporter_ops {
     /* The summary. */
     void (*finish)(struct reporter *r, const struct run_stats *rs, const struct tracker_stats *ts);
     void (*destroy)(struct reporter *r);
+    /* The demo's extras, beside the segments; a NULL op ignores them. Call
+     * them through reporter_syscall() and friends. */
+    /* A system call made or returned, in words ("connect() returned 0");
+     * ts_ns is when it was reported. */
+    void (*syscall)(struct reporter *r, uint64_t ts_ns, const char *text);
+    /* A kernel snapshot. */
+    void (*kernel)(struct reporter *r, const struct rpt_kernel *k);
+    /* The comparison made at a snapshot (right after its kernel()). */
+    void (*agree)(struct reporter *r, const struct rpt_agree *a);
 };
 
 struct reporter {
@@ -61,14 +112,21 @@ struct reporter {
  * completes a handshake, RST, FIN, and any other segment that moved an
  * endpoint) with the states it caused; every segment and undecodable frame
  * with RPT_ALL; a line per connection record; with RPT_QUIET only the
- * records; a summary. Times are seconds since the first frame seen.
- * NULL on out-of-memory. */
+ * records; a summary; for the demo, a line per system call, kernel
+ * snapshot and comparison. Times are seconds since the first frame (or
+ * demo record) seen. NULL on out-of-memory. */
 struct reporter *report_text_new(FILE *out, unsigned flags);
 /* NDJSON: "state" per transition, "conn" per record, a last "summary"
  * ("segment" per TCP segment and "undecoded" per other frame with RPT_ALL;
- * only "conn" and "summary" with RPT_QUIET). Schema in docs/NDJSON.md. */
+ * only "conn" and "summary" with RPT_QUIET); for the demo, "syscall",
+ * "kernel" (one per socket of a snapshot) and "agree". Schema in
+ * docs/NDJSON.md. */
 struct reporter *report_json_new(FILE *out, unsigned flags);
 void reporter_destroy(struct reporter *r);
+/* The demo's records; each does nothing when the reporter lacks the op. */
+void reporter_syscall(struct reporter *r, uint64_t ts_ns, const char *text);
+void reporter_kernel(struct reporter *r, const struct rpt_kernel *k);
+void reporter_agree(struct reporter *r, const struct rpt_agree *a);
 
 /* Write `s` as a JSON string, quotes included (NULL -> null; invalid UTF-8
  * -> U+FFFD), for objects a shell writes beside a reporter's NDJSON lines,

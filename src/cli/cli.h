@@ -11,7 +11,7 @@
 
 #define CLI_PROG "tcpshake"
 
-/* One subcommand. `run` is NULL while it is not implemented yet. argv[0] is
+/* One subcommand. argv[0] is
  * the subcommand's name (or the program name for `tcpshake -r FILE`). */
 struct cli_cmd {
     const char *name;
@@ -79,5 +79,7 @@ int cmd_watch(int argc, char **argv);
 void cmd_watch_help(FILE *out);
 int cmd_craft(int argc, char **argv);
 void cmd_craft_help(FILE *out);
+int cmd_demo(int argc, char **argv);
+void cmd_demo_help(FILE *out);
 
 #endif

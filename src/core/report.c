@@ -12,6 +12,24 @@ void reporter_destroy(struct reporter *r)
         r->ops->destroy(r);
 }
 
+void reporter_syscall(struct reporter *r, uint64_t ts_ns, const char *text)
+{
+    if (r && r->ops && r->ops->syscall)
+        r->ops->syscall(r, ts_ns, text);
+}
+
+void reporter_kernel(struct reporter *r, const struct rpt_kernel *k)
+{
+    if (r && r->ops && r->ops->kernel)
+        r->ops->kernel(r, k);
+}
+
+void reporter_agree(struct reporter *r, const struct rpt_agree *a)
+{
+    if (r && r->ops && r->ops->agree)
+        r->ops->agree(r, a);
+}
+
 uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq)
 {
     const struct endpoint *e;

@@ -1,6 +1,7 @@
 /* report_json.c: the NDJSON reporter: one object per line with a "type":
  * "state" per transition, "conn" per connection record, "segment" per TCP
- * segment and "undecoded" per other frame (--all), and a last "summary".
+ * segment and "undecoded" per other frame (--all), "syscall", "kernel" and
+ * "agree" for the demo, and a last "summary".
  * Key order is fixed; docs/NDJSON.md is the schema. */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -274,6 +275,81 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
     json_end(&j);
 }
 
+/* --- the demo's records ------------------------------------------------- */
+
+static void json_syscall(struct reporter *r, uint64_t ts_ns, const char *text)
+{
+    struct json j;
+    if (r->flags & RPT_QUIET)
+        return;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "syscall");
+    put_ts(&j, "ts", ts_ns);
+    json_str(&j, "text", text ? text : "");
+    json_end(&j);
+}
+
+/* One line per socket of the snapshot. */
+static void json_kernel(struct reporter *r, const struct rpt_kernel *k)
+{
+    size_t i;
+    if (r->flags & RPT_QUIET)
+        return;
+    for (i = 0; i < k->n && i < RPT_KSOCK_MAX; i++) {
+        const struct rpt_ksock *s = &k->sock[i];
+        struct json j;
+        json_begin(&j, r->out);
+        json_str(&j, "type", "kernel");
+        put_ts(&j, "ts", k->ts_ns);
+        json_u64(&j, "step", k->step);
+        json_str(&j, "why", k->why ? k->why : "");
+        json_str(&j, "socket", s->socket);
+        json_bool(&j, "present", s->present);
+        if (s->present) {
+            json_str(&j, "state", tcp_state_name((enum tcp_state)s->state));
+            json_str(&j, "kernel_state", s->kernel_state);
+            json_bool(&j, "request", s->request);
+            json_str(&j, "source", s->source);
+            put_endpoint(&j, "local", &s->laddr, s->lport);
+            if (s->raddr.family != 0)
+                put_endpoint(&j, "remote", &s->raddr, s->rport);
+            else
+                json_null(&j, "remote");
+            if (s->timer_ms)
+                json_u64(&j, "timer_ms", s->timer_ms);
+            else
+                json_null(&j, "timer_ms");
+        } else {
+            json_null(&j, "state");
+            json_null(&j, "kernel_state");
+            json_bool(&j, "request", false);
+            json_null(&j, "source");
+            json_null(&j, "local");
+            json_null(&j, "remote");
+            json_null(&j, "timer_ms");
+        }
+        json_end(&j);
+    }
+}
+
+static void json_agree(struct reporter *r, const struct rpt_agree *a)
+{
+    struct json j;
+    if (r->flags & RPT_QUIET)
+        return;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "agree");
+    put_ts(&j, "ts", a->ts_ns);
+    json_u64(&j, "step", a->step);
+    json_bool(&j, "ok", a->ok);
+    json_str(&j, "wire_client", tcp_state_name((enum tcp_state)a->wire[TRK_CLIENT]));
+    json_str(&j, "kernel_client", tcp_state_name((enum tcp_state)a->kernel[TRK_CLIENT]));
+    json_str(&j, "wire_server", tcp_state_name((enum tcp_state)a->wire[TRK_SERVER]));
+    json_str(&j, "kernel_server", tcp_state_name((enum tcp_state)a->kernel[TRK_SERVER]));
+    json_str(&j, "on_wire", a->on_wire);
+    json_end(&j);
+}
+
 static void json_destroy(struct reporter *r)
 {
     free(r);
@@ -286,6 +362,9 @@ static const struct reporter_ops json_ops = {
     .conn_end = json_conn_end,
     .finish = json_finish,
     .destroy = json_destroy,
+    .syscall = json_syscall,
+    .kernel = json_kernel,
+    .agree = json_agree,
 };
 
 struct reporter *report_json_new(FILE *out, unsigned flags)

@@ -387,6 +387,87 @@ static void text_finish(struct reporter *r, const struct run_stats *rs,
         fprintf(o, "error        %s\n", rs->input_error);
 }
 
+/* --- the demo's records ---------------------------------------------------
+ *
+ *   TIME       call   connect() to 127.0.0.1:41234 called
+ *   TIME       kernel after connect()       client ESTABLISHED  server ESTABLISHED  listener LISTEN
+ *   TIME       agree  wire = kernel: client ESTABLISHED, server ESTABLISHED
+ *
+ * Kernel states keep the kernel's spelling (FIN_WAIT1, CLOSE); the agree
+ * line uses ours, as the segment lines do. */
+#define COL_TAG 7         /* "kernel", "DIFFER" */
+#define COL_WHY 46        /* "PSH+ACK 12 bytes on the wire client -> server" */
+/* Socket columns: "client ESTABLISHED", "server SYN_RECV (request)". */
+static const size_t col_ksock[RPT_KSOCK_MAX] = { 20, 27, 0 };
+
+static void put_tag(struct text_rep *t, struct line *l, uint64_t ts_ns, const char *tag)
+{
+    char rel[32];
+    note_time(t, ts_ns);
+    report__rel_time(ts_ns, t->t0_ns, rel);
+    lp(l, "%*s %s", COL_TIME, rel, tag);
+    lpad(l, COL_TIME + 1 + COL_TAG, 1);
+}
+
+static void text_syscall(struct reporter *r, uint64_t ts_ns, const char *text)
+{
+    struct text_rep *t = (struct text_rep *)r;
+    struct line l = { .n = 0 };
+    if (r->flags & RPT_QUIET)
+        return;
+    put_tag(t, &l, ts_ns, "call");
+    lp(&l, "%s", text ? text : "");
+    lemit(&l, r->out);
+}
+
+static void text_kernel(struct reporter *r, const struct rpt_kernel *k)
+{
+    struct text_rep *t = (struct text_rep *)r;
+    struct line l = { .n = 0 };
+    size_t i, start;
+    if (r->flags & RPT_QUIET)
+        return;
+    put_tag(t, &l, k->ts_ns, "kernel");
+    start = l.n;
+    lp(&l, "%s", k->why ? k->why : "");
+    lpad(&l, start + COL_WHY, 2);
+    for (i = 0; i < k->n && i < RPT_KSOCK_MAX; i++) {
+        const struct rpt_ksock *s = &k->sock[i];
+        start = l.n;
+        lp(&l, "%s %s%s", s->socket ? s->socket : "?",
+           s->present && s->kernel_state ? s->kernel_state : "-",
+           s->present && s->request ? " (request)" : "");
+        if (i + 1 < k->n)
+            lpad(&l, start + col_ksock[i], 2);
+    }
+    lemit(&l, r->out);
+}
+
+static void text_agree(struct reporter *r, const struct rpt_agree *a)
+{
+    struct text_rep *t = (struct text_rep *)r;
+    struct line l = { .n = 0 };
+    unsigned side;
+    if (r->flags & RPT_QUIET)
+        return;
+    put_tag(t, &l, a->ts_ns, a->ok ? "agree" : "DIFFER");
+    lp(&l, "%s", a->ok ? "wire = kernel:" : "wire != kernel:");
+    for (side = 0; side < 2; side++) {
+        lp(&l, "%s %s ", side ? "," : "", report__side_name(side));
+        if (a->wire[side] == a->kernel[side])
+            put_state(&l, a->wire[side], false);
+        else {
+            lp(&l, "wire ");
+            put_state(&l, a->wire[side], false);
+            lp(&l, " kernel ");
+            put_state(&l, a->kernel[side], false);
+        }
+    }
+    if (a->on_wire)
+        lp(&l, " (%s on the wire: sent, not yet received)", a->on_wire);
+    lemit(&l, r->out);
+}
+
 static void text_destroy(struct reporter *r)
 {
     free(r);
@@ -399,6 +480,9 @@ static const struct reporter_ops text_ops = {
     .conn_end = text_conn_end,
     .finish = text_finish,
     .destroy = text_destroy,
+    .syscall = text_syscall,
+    .kernel = text_kernel,
+    .agree = text_agree,
 };
 
 struct reporter *report_text_new(FILE *out, unsigned flags)

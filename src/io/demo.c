@@ -326,6 +326,14 @@ int demo__snapshot(struct demo *d, const char *fmt, ...)
     for (i = 0; i < n && i < DEMO_DIAG_MAX; i++)
         kv.diag[i] = rows[i];
     kv.ndiag = i;
+    /* After the sockets were read: a frame sent before that is waiting by
+     * now (lo and veth deliver to packet sockets in the sender's softirq),
+     * so "nothing in flight" means the wire side has seen all of it. */
+    kv.held = d->holding;
+    if (d->wire)
+        kv.in_flight = demo__wire_pending(d);
+    else if (d->lo)
+        kv.in_flight = demo__lo_pending(d);
 
     d->res->snapshots++;
     if (d->cb->on_kernel)

@@ -48,6 +48,7 @@ struct demo {
     uint64_t start_ns;            /* CLOCK_MONOTONIC at start */
     uint64_t last_ts;             /* time of the last reported frame */
     uint32_t kv_seq;
+    bool holding;                 /* WIRE: a held snapshot is being taken */
     struct demo_lo *lo;           /* LOOPBACK: the capture */
     struct demo_wire *wire;       /* WIRE: namespaces, links, packet sockets */
 };
@@ -89,5 +90,12 @@ int demo__wire_socket(struct demo *d, bool server_side, int type);
  * *ready when fd is ready, or -1 on failure (recorded). */
 int demo__lo_pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready);
 int demo__wire_pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready);
+/* Is a frame waiting, not yet reported, in the capture buffer? Cannot
+ * fail: an error reads as "yes". */
+bool demo__lo_pending(const struct demo *d);
+/* Is a TCP segment of the demo waiting at the wire, not yet reported?
+ * Frames that are not (ARP, neighbour discovery) are forwarded first, as
+ * they would be at once anyway. Cannot fail: an error reads as "yes". */
+bool demo__wire_pending(struct demo *d);
 
 #endif

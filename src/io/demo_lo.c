@@ -48,6 +48,7 @@ int demo__lo_open(struct demo *d)
     lo = calloc(1, sizeof(*lo));
     if (!lo)
         return demo__fail(d, DEMO_ERR_CAPTURE, ENOMEM, "out of memory");
+    lo->fd = -1;
     d->lo = lo;
     perr[0] = '\0';
     lo->pc = pcap_create(LO_DEVICE, perr);
@@ -96,6 +97,13 @@ void demo__lo_close(struct demo *d)
         pcap_close(d->lo->pc);
     free(d->lo);
     d->lo = NULL;
+}
+
+bool demo__lo_pending(const struct demo *d)
+{
+    struct pollfd p = {.fd = d->lo->fd, .events = POLLIN};
+    int r = poll(&p, 1, 0);
+    return r != 0;
 }
 
 int demo__lo_pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready)

@@ -48,6 +48,7 @@ struct demo_wire {
     int pk[2]; /* packet sockets on to-client (side 0) and to-server (side 1) */
     unsigned next_side;
     uint8_t frame[WIRE_FRAME_MAX];
+    uint8_t aux[WIRE_FRAME_MAX]; /* frames moved while frame[] is held */
 };
 
 static const char *const side_name[2] = {"client", "server"};
@@ -375,6 +376,17 @@ static int wire_one(struct demo *d, int side)
         demo__seg_name(&s, seg, sizeof(seg));
         snprintf(what, sizeof(what), "%s %s -> %s", seg, side_name[side], side_name[other]);
         demo__report_frame(d, &f, DLT_EN10MB, &s);
+        if (d->cfg->held_snapshots) {
+            /* The sender has sent it, the receiver has not got it: the
+             * moment slow motion exists to show. */
+            int r;
+            d->holding = true;
+            r = demo__snapshot(d, "%s on the wire %s -> %s", seg, side_name[side],
+                               side_name[other]);
+            d->holding = false;
+            if (r < 0)
+                return -1;
+        }
         if (hold(d, what) < 0)
             return -1;
         if (f.caplen == f.wirelen && forward(d, other, w->frame, f.caplen) < 0)
@@ -384,6 +396,75 @@ static int wire_one(struct demo *d, int side)
             return -1;
     }
     return 1;
+}
+
+/* Is the frame at the head of a queue a TCP segment to or from the demo's
+ * port? Header fields only: a peek holds the first bytes. */
+static bool head_is_demo_tcp(const struct demo *d, const uint8_t *p, size_t n)
+{
+    size_t off = 14, l4;
+    uint16_t et;
+    if (n < 14)
+        return false;
+    et = (uint16_t)((uint16_t)p[12] << 8 | p[13]);
+    if (et == 0x8100 && n >= 18) {
+        et = (uint16_t)((uint16_t)p[16] << 8 | p[17]);
+        off = 18;
+    }
+    if (et == 0x0800 && n >= off + 20 && p[off + 9] == 6)
+        l4 = off + (size_t)(p[off] & 0x0f) * 4u;
+    else if (et == 0x86dd && n >= off + 40 && p[off + 6] == 6)
+        l4 = off + 40;
+    else
+        return false;
+    if (n < l4 + 4)
+        return false;
+    return (uint16_t)((uint16_t)p[l4] << 8 | p[l4 + 1]) == d->port ||
+           (uint16_t)((uint16_t)p[l4 + 2] << 8 | p[l4 + 3]) == d->port;
+}
+
+/* Before saying whether a segment is in flight, let what is not one cross
+ * (ARP, neighbour discovery, MLD: they cross at once anyway, unreported):
+ * a kernel may be holding a segment it has already sent, as far as TCP is
+ * concerned, until its neighbour is resolved. Forwarding the answer
+ * releases it onto the wire (in the sender's softirq, before send()
+ * returns), where the next peek finds it. Bounded; an error says "yes". */
+#define WIRE_PENDING_ROUNDS 16
+
+bool demo__wire_pending(struct demo *d)
+{
+    struct demo_wire *w = d->wire;
+    int round, side;
+
+    for (round = 0; round < WIRE_PENDING_ROUNDS; round++) {
+        bool moved = false;
+        for (side = 0; side < 2; side++) {
+            uint8_t head[128];
+            struct sockaddr_ll from;
+            socklen_t fl = sizeof(from);
+            ssize_t n = recv(w->pk[side], head, sizeof(head), MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK)
+                    continue;
+                return true;
+            }
+            if (head_is_demo_tcp(d, head, (size_t)n < sizeof(head) ? (size_t)n : sizeof(head)))
+                return true;
+            n = recvfrom(w->pk[side], w->aux, sizeof(w->aux), MSG_DONTWAIT | MSG_TRUNC,
+                         (struct sockaddr *)&from, &fl);
+            if (n < 0)
+                return true;
+            moved = true;
+            if (from.sll_pkttype == PACKET_OUTGOING)
+                continue; /* our own forward, seen again (kernels before 4.20) */
+            d->res->other_frames++;
+            if ((size_t)n <= sizeof(w->aux) && send(w->pk[1 - side], w->aux, (size_t)n, 0) < 0)
+                return true;
+        }
+        if (!moved)
+            return false;
+    }
+    return true;
 }
 
 int demo__wire_pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready)

@@ -167,11 +167,6 @@ unknown_command)
     err_is "tcpshake: unknown command 'frobnicate' (see 'tcpshake --help')"
     run 2 help frobnicate
     err_is "tcpshake: unknown command 'frobnicate' (see 'tcpshake --help')" ;;
-not_implemented)
-    for c in demo; do
-        run 2 $c
-        err_is "tcpshake: $c: not implemented yet"
-    done ;;
 no_command)
     run 2
     err_matches "^tcpshake: missing command" ;;

@@ -45,6 +45,7 @@ struct ev {
     uint8_t cs, ss, ls;   /* EV_KERNEL: kernel state numbers */
     bool sreq;            /* server end is a request socket */
     uint8_t csrc, ssrc;   /* kview_src */
+    bool held, in_flight; /* EV_KERNEL: demo_kernel_view.held, .in_flight */
 };
 
 struct log {
@@ -178,6 +179,8 @@ static void on_kernel(void *user, uint64_t ts_ns, const struct demo_kernel_view 
     e->sreq = kv->server.k.request;
     e->csrc = kv->client.k.src;
     e->ssrc = kv->server.k.src;
+    e->held = kv->held;
+    e->in_flight = kv->in_flight;
     assert_true(kv->ndiag <= DEMO_DIAG_MAX);
     snprintf(e->text, sizeof(e->text), "%s", kv->why);
     if (pinned_now())
@@ -516,6 +519,62 @@ static void test_wire_ipv6_reset_fast(void **state)
     assert_int_equal(res.held_ns < 100000000u, true);
 }
 
+/* held_snapshots: a snapshot while each segment is held (sender moved,
+ * receiver not yet), then the usual one after it crossed; in_flight says
+ * when a segment a kernel sent was still waiting at the wire. */
+static void test_wire_held_snapshots(void **state)
+{
+    struct demo_cfg cfg;
+    struct demo_result res;
+    struct log *l;
+    int i, frames = 0, held = 0, v6;
+    (void)state;
+
+    for (v6 = 0; v6 < 2; v6++) {
+        memset(&cfg, 0, sizeof(cfg));
+        cfg.mode = DEMO_MODE_WIRE;
+        cfg.scenario = DEMO_SCENARIO_GRACEFUL;
+        cfg.ipv6 = v6 != 0;
+        cfg.held_snapshots = true;
+        l = run_cfg(&cfg, &res, 0);
+        frames = held = 0;
+        for (i = 0; i < l->n; i++) {
+            const struct ev *e = &l->ev[i];
+            if (e->kind == EV_FRAME) {
+                frames++;
+                /* Right after the frame: held; then, after it, "crossed". */
+                assert_true(i + 2 < l->n);
+                assert_int_equal(l->ev[i + 1].kind, EV_KERNEL);
+                assert_true(l->ev[i + 1].held);
+                assert_non_null(strstr(l->ev[i + 1].text, "on the wire"));
+                assert_int_equal(l->ev[i + 2].kind, EV_KERNEL);
+                assert_false(l->ev[i + 2].held);
+                assert_non_null(strstr(l->ev[i + 2].text, "crossed"));
+            }
+            if (e->kind == EV_KERNEL && e->held)
+                held++;
+        }
+        assert_int_equal(held, frames);
+        assert_int_equal((uint32_t)frames, res.frames);
+        /* The SYN+ACK held: client still SYN_SENT, server SYN_RECV, nothing
+         * else waiting. The SYN crossed: the SYN+ACK is waiting already. */
+        i = find_kernel(l, 0, KSTATE_SYN_SENT, KSTATE_SYN_RECV);
+        assert_true(i >= 0);
+        assert_false(l->ev[i].held);
+        assert_true(l->ev[i].in_flight);
+        assert_true(l->ev[i + 2].held);
+        assert_int_equal(l->ev[i + 2].cs, KSTATE_SYN_SENT);
+        assert_false(l->ev[i + 2].in_flight);
+        /* After close() client: its FIN (or a delayed ACK) is waiting. */
+        for (i = 0; i < l->n; i++)
+            if (l->ev[i].kind == EV_KERNEL && strcmp(l->ev[i].text, "after close() client") == 0)
+                break;
+        assert_true(i < l->n);
+        assert_true(l->ev[i].in_flight);
+        assert_false(last_kernel(l)->in_flight);
+    }
+}
+
 /* Transmit offload left on: frames reach the wire with partial checksums
  * (the pseudo-header sum only), which the receiving veth would treat as
  * corrupt. The wire completes them; the handshake still works, and what
@@ -663,6 +722,7 @@ int main(void)
         cmocka_unit_test(test_wire_reset),
         cmocka_unit_test(test_wire_ipv6_reset_fast),
         cmocka_unit_test(test_wire_partial_checksums),
+        cmocka_unit_test(test_wire_held_snapshots),
         cmocka_unit_test(test_wire_step_and_pin),
         cmocka_unit_test(test_demo_stop),
     };

@@ -183,4 +183,56 @@ static inline void fx_change(struct trk_verdict *v, int side, int from, int to, 
     ch->presumed = presumed;
 }
 
+/* A demo kernel snapshot (step 4, FX_T0 + 1 ms): the client ESTABLISHED
+ * (TCP_INFO), the server end a request socket in SYN_RECV (sock_diag,
+ * SYN+ACK timer 996 ms), no listener. */
+static inline struct rpt_kernel fx_kernel(void)
+{
+    struct rpt_kernel k;
+    memset(&k, 0, sizeof(k));
+    k.ts_ns = FX_T0 + 1000 * FX_US;
+    k.step = 4;
+    k.why = "SYN+ACK crossed server -> client";
+    k.n = 3;
+    k.sock[0].socket = "client";
+    k.sock[0].present = true;
+    k.sock[0].state = TS_ESTABLISHED;
+    k.sock[0].kernel_state = "ESTABLISHED";
+    k.sock[0].source = "tcp_info";
+    fx_addr(&k.sock[0].laddr, "10.0.0.1");
+    fx_addr(&k.sock[0].raddr, "10.0.0.2");
+    k.sock[0].lport = 40000;
+    k.sock[0].rport = 80;
+    k.sock[1].socket = "server";
+    k.sock[1].present = true;
+    k.sock[1].state = TS_SYN_RECV;
+    k.sock[1].kernel_state = "SYN_RECV";
+    k.sock[1].request = true;
+    k.sock[1].source = "sock_diag";
+    fx_addr(&k.sock[1].laddr, "10.0.0.2");
+    fx_addr(&k.sock[1].raddr, "10.0.0.1");
+    k.sock[1].lport = 80;
+    k.sock[1].rport = 40000;
+    k.sock[1].timer_ms = 996;
+    k.sock[2].socket = "listener";
+    return k;
+}
+
+/* Its comparison: the client agrees; the server, seen as ESTABLISHED by
+ * the wire, does not (ok false), with the ACK held on the wire. */
+static inline struct rpt_agree fx_agree(void)
+{
+    struct rpt_agree a;
+    memset(&a, 0, sizeof(a));
+    a.ts_ns = FX_T0 + 1000 * FX_US;
+    a.step = 4;
+    a.ok = false;
+    a.wire[TRK_CLIENT] = TS_ESTABLISHED;
+    a.kernel[TRK_CLIENT] = TS_ESTABLISHED;
+    a.wire[TRK_SERVER] = TS_ESTABLISHED;
+    a.kernel[TRK_SERVER] = TS_SYN_RECV;
+    a.on_wire = "ACK client -> server";
+    return a;
+}
+
 #endif

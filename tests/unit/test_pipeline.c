@@ -80,7 +80,12 @@ static void rec_destroy(struct reporter *rp)
 }
 
 static const struct reporter_ops rec_ops = {
-    rec_segment, rec_undecoded, rec_timer, rec_conn_end, rec_finish, rec_destroy,
+    .segment = rec_segment,
+    .undecoded = rec_undecoded,
+    .timer_change = rec_timer,
+    .conn_end = rec_conn_end,
+    .finish = rec_finish,
+    .destroy = rec_destroy,
 };
 
 /* IPv4 + TCP (no options), 40 bytes: 10.0.0.1 <-> 10.0.0.2. */

@@ -1,6 +1,7 @@
 /* test_report_json.c: the NDJSON reporter, line by line: the "conn", "state",
- * "segment", "undecoded" and "summary" contracts, key order, escaping, IPv6
- * brackets, null RTTs, quiet and all modes. */
+ * "segment", "undecoded", "summary" and the demo's "syscall", "kernel" and
+ * "agree" contracts, key order, escaping, IPv6 brackets, null RTTs, quiet
+ * and all modes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -373,6 +374,88 @@ static void test_summary_empty_error_and_capture(void **state)
     fx_out_close(&o);
 }
 
+static void test_demo_records_exact(void **state)
+{
+    struct fx_out o;
+    struct reporter *r;
+    struct rpt_kernel k = fx_kernel();
+    struct rpt_agree a = fx_agree();
+    char line[1024];
+    (void)state;
+    fx_out_open(&o);
+    r = report_json_new(o.f, RPT_ALL);
+    assert_non_null(r);
+    reporter_syscall(r, FX_T0, "recv() returned 12 bytes on server: \"hello\"");
+    reporter_kernel(r, &k);
+    reporter_agree(r, &a);
+    a.ok = true;
+    a.wire[TRK_SERVER] = TS_SYN_RECV;
+    a.on_wire = NULL;
+    reporter_agree(r, &a);
+    reporter_destroy(r);
+    fx_out_text(&o);
+    assert_int_equal(fx_count_lines(o.buf), 6);
+    fx_line(o.buf, 0, line, sizeof(line));
+    assert_string_equal(line, "{\"type\":\"syscall\",\"ts\":1704067200.000123,"
+                              "\"text\":\"recv() returned 12 bytes on server: \\\"hello\\\"\"}");
+    fx_line(o.buf, 1, line, sizeof(line));
+    assert_string_equal(line, "{\"type\":\"kernel\",\"ts\":1704067200.001123,\"step\":4,"
+                              "\"why\":\"SYN+ACK crossed server -> client\",\"socket\":\"client\","
+                              "\"present\":true,\"state\":\"ESTABLISHED\","
+                              "\"kernel_state\":\"ESTABLISHED\",\"request\":false,"
+                              "\"source\":\"tcp_info\",\"local\":\"10.0.0.1:40000\","
+                              "\"remote\":\"10.0.0.2:80\",\"timer_ms\":null}");
+    fx_line(o.buf, 2, line, sizeof(line));
+    assert_string_equal(line, "{\"type\":\"kernel\",\"ts\":1704067200.001123,\"step\":4,"
+                              "\"why\":\"SYN+ACK crossed server -> client\",\"socket\":\"server\","
+                              "\"present\":true,\"state\":\"SYN_RECV\","
+                              "\"kernel_state\":\"SYN_RECV\",\"request\":true,"
+                              "\"source\":\"sock_diag\",\"local\":\"10.0.0.2:80\","
+                              "\"remote\":\"10.0.0.1:40000\",\"timer_ms\":996}");
+    fx_line(o.buf, 3, line, sizeof(line));
+    assert_string_equal(line, "{\"type\":\"kernel\",\"ts\":1704067200.001123,\"step\":4,"
+                              "\"why\":\"SYN+ACK crossed server -> client\","
+                              "\"socket\":\"listener\",\"present\":false,\"state\":null,"
+                              "\"kernel_state\":null,\"request\":false,\"source\":null,"
+                              "\"local\":null,\"remote\":null,\"timer_ms\":null}");
+    fx_line(o.buf, 4, line, sizeof(line));
+    assert_string_equal(line, "{\"type\":\"agree\",\"ts\":1704067200.001123,\"step\":4,"
+                              "\"ok\":false,\"wire_client\":\"ESTABLISHED\","
+                              "\"kernel_client\":\"ESTABLISHED\",\"wire_server\":\"ESTABLISHED\","
+                              "\"kernel_server\":\"SYN_RECV\","
+                              "\"on_wire\":\"ACK client -> server\"}");
+    fx_line(o.buf, 5, line, sizeof(line));
+    assert_string_equal(line, "{\"type\":\"agree\",\"ts\":1704067200.001123,\"step\":4,"
+                              "\"ok\":true,\"wire_client\":\"ESTABLISHED\","
+                              "\"kernel_client\":\"ESTABLISHED\",\"wire_server\":\"SYN_RECV\","
+                              "\"kernel_server\":\"SYN_RECV\",\"on_wire\":null}");
+    fx_out_close(&o);
+}
+
+static void test_demo_records_quiet_and_missing_ops(void **state)
+{
+    static const struct reporter_ops bare = { .destroy = NULL };
+    struct reporter plain = { .ops = &bare, .out = NULL, .flags = 0 };
+    struct fx_out o;
+    struct reporter *r;
+    struct rpt_kernel k = fx_kernel();
+    struct rpt_agree a = fx_agree();
+    (void)state;
+    fx_out_open(&o);
+    r = report_json_new(o.f, RPT_QUIET);
+    reporter_syscall(r, FX_T0, "connect()");
+    reporter_kernel(r, &k);
+    reporter_agree(r, &a);
+    reporter_destroy(r);
+    assert_string_equal(fx_out_text(&o), "");
+    fx_out_close(&o);
+    /* A reporter without the demo's ops ignores them. */
+    reporter_syscall(&plain, FX_T0, "connect()");
+    reporter_kernel(&plain, &k);
+    reporter_agree(&plain, &a);
+    reporter_syscall(NULL, FX_T0, "connect()");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +471,8 @@ int main(void)
         cmocka_unit_test(test_undecoded_only_with_all),
         cmocka_unit_test(test_summary_exact),
         cmocka_unit_test(test_summary_empty_error_and_capture),
+        cmocka_unit_test(test_demo_records_exact),
+        cmocka_unit_test(test_demo_records_quiet_and_missing_ops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

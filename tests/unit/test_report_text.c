@@ -1,6 +1,7 @@
 /* test_report_text.c: the text reporter: exact lines for a handshake, a
  * refusal, presumed states, chained changes, relative and absolute numbers,
- * IPv6, --all, -q, -v, connection records and the summary. */
+ * IPv6, --all, -q, -v, connection records, the summary, and the demo's
+ * system call, kernel and comparison lines. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -362,6 +363,54 @@ static void test_summary_empty(void **state)
     fx_out_close(&o);
 }
 
+static void test_demo_lines(void **state)
+{
+    struct fx_out o;
+    struct reporter *r;
+    struct rpt_kernel k = fx_kernel();
+    struct rpt_agree a = fx_agree();
+    char line[512];
+    (void)state;
+    fx_out_open(&o);
+    r = report_text_new(o.f, RPT_ALL);
+    assert_non_null(r);
+    reporter_syscall(r, FX_T0, "connect() to 10.0.0.2:80 called");
+    reporter_kernel(r, &k);
+    reporter_agree(r, &a);
+    a.ok = true;
+    a.wire[TRK_SERVER] = TS_SYN_RECV;
+    a.on_wire = NULL;
+    reporter_agree(r, &a);
+    reporter_destroy(r);
+    fx_out_text(&o);
+    assert_int_equal(fx_count_lines(o.buf), 4);
+    /* Times from the first record; the kernel's spelling on kernel lines. */
+    fx_line(o.buf, 0, line, sizeof(line));
+    assert_string_equal(line, "  0.000000 call   connect() to 10.0.0.2:80 called");
+    fx_line(o.buf, 1, line, sizeof(line));
+    assert_string_equal(line, "  0.001000 kernel SYN+ACK crossed server -> client"
+                              "              client ESTABLISHED  server SYN_RECV (request)"
+                              "  listener -");
+    fx_line(o.buf, 2, line, sizeof(line));
+    assert_string_equal(line, "  0.001000 DIFFER wire != kernel: client ESTABLISHED, server wire "
+                              "ESTABLISHED kernel SYN_RECV (ACK client -> server on the wire: "
+                              "sent, not yet received)");
+    fx_line(o.buf, 3, line, sizeof(line));
+    assert_string_equal(line, "  0.001000 agree  wire = kernel: client ESTABLISHED, server "
+                              "SYN_RECV");
+    fx_out_close(&o);
+
+    /* -q: records and the summary only. */
+    fx_out_open(&o);
+    r = report_text_new(o.f, RPT_QUIET);
+    reporter_syscall(r, FX_T0, "connect()");
+    reporter_kernel(r, &k);
+    reporter_agree(r, &a);
+    reporter_destroy(r);
+    assert_string_equal(fx_out_text(&o), "");
+    fx_out_close(&o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +426,7 @@ int main(void)
         cmocka_unit_test(test_timer_line),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_summary_empty),
+        cmocka_unit_test(test_demo_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,591 @@
+/* cmd_demo.c: `tcpshake demo`: one TCP connection made on purpose, shown
+ * three ways in the order things happen: each system call, each segment
+ * through the read pipeline (the tracker's states), and the kernel's own
+ * state of each socket; wherever both views are stable, whether they agree.
+ *
+ * The engine (demo.h) makes the connection and calls back; this file feeds
+ * its frames to pipeline_feed(), turns its snapshots into reporter records
+ * and decides when the wire-inferred and the kernel's states are
+ * comparable (docs/DEMO.md, "Wire and kernel: when they are compared"). */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "cli.h"
+#include "config.h"
+#include "demo.h"
+#include "kview.h"
+#include "pipeline.h"
+#include "report.h"
+#include "tcp_wire.h"
+
+enum { OPT_JSON = 256, OPT_SLOW, OPT_STEP, OPT_REFUSED, OPT_RESET, OPT_PIN };
+
+/* --slow without a value: one second per segment. */
+#define DEMO_SLOW_DEFAULT_S 1.0
+/* Longer holds only make the kernels retransmit (the SYN's RTO is 1 s). */
+#define DEMO_SLOW_MAX_S 60.0
+
+static const struct cli_opt demo_opts[] = {
+    { '6', "ipv6", NULL, "IPv6: ::1 (slow motion: fd00:7473:686b::1 and ::2)" },
+    { 'p', "port", "P", "server port, 1..65535 (default: a free one)" },
+    { OPT_SLOW, "slow", NULL,
+      "slow motion: hold each segment on the wire 1 s;\n"
+      "                         --slow=SECONDS holds it that long (0 to 60)" },
+    { OPT_STEP, "step", NULL,
+      "slow motion: each segment waits for Enter (q stops);\n"
+      "                         needs a terminal on standard input" },
+    { OPT_REFUSED, "refused", NULL, "the port is bound but nobody listens: SYN, RST+ACK" },
+    { OPT_RESET, "reset", NULL, "the server aborts after accept(): RST instead of FIN" },
+    { OPT_PIN, "pin-netns", NULL,
+      "slow motion: name the namespaces tshk<pid>-N-{client,server,wire}\n"
+      "                         while the demo runs (ip netns exec ... ss -tan)" },
+    { OPT_JSON, "json", NULL,
+      "NDJSON: \"syscall\", \"segment\", \"state\", \"kernel\", \"agree\",\n"
+      "                         \"conn\" and \"summary\" objects" },
+    { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
+    { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
+    { 'h', "help", NULL, "show this help" },
+};
+#define N_DEMO_OPTS (sizeof(demo_opts) / sizeof(demo_opts[0]))
+
+void cmd_demo_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: " CLI_PROG " demo [OPTIONS]\n"
+            "\n"
+            "Make one TCP connection on purpose and show it three ways, in order: each\n"
+            "system call (listen, connect, accept, send, recv, close), each segment with\n"
+            "the states tcpshake infers from the wire, and the kernel's own state of each\n"
+            "socket (TCP_INFO and sock_diag). Wherever both views are stable, an 'agree'\n"
+            "line says whether they match. No other terminal is needed.\n"
+            "\n"
+            "By default the demo runs on loopback (127.0.0.1), where the kernel does the\n"
+            "whole handshake inside connect(). --slow and --step run it in slow motion:\n"
+            "client and server get their own network namespaces and the demo itself is\n"
+            "the wire between them, so each segment can be held while both kernels are\n"
+            "asked what they think (client ESTABLISHED while the server is still\n"
+            "SYN_RECV, FIN_WAIT2, TIME_WAIT...).\n"
+            "  " CLI_PROG " demo                    # graceful close on loopback\n"
+            "  " CLI_PROG " demo --slow=0.3 --ipv6  # slow motion, IPv6\n"
+            "  " CLI_PROG " demo --step --reset     # one segment per Enter; RST close\n"
+            "  " CLI_PROG " demo --json --refused   # NDJSON; nobody listens\n"
+            "\n"
+            "Lines, in the order things happen: 'call' for each system call; each\n"
+            "segment as '" CLI_PROG " read --all' shows it; 'kernel' for the kernel's own\n"
+            "state of the client, the server end of the connection and the listener\n"
+            "(the kernel's spelling: FIN_WAIT1, CLOSE); 'agree' (or 'DIFFER') where both\n"
+            "views are stable: no segment a kernel has sent is still unseen, and one\n"
+            "held on the wire counts as sent but not yet received. Then the connection\n"
+            "record and the summary.\n"
+            "\n"
+            "Options:\n");
+    cli_print_opts(out, demo_opts, N_DEMO_OPTS);
+    fprintf(out,
+            "\n"
+            "A \"backlog full\" scenario is not offered: what happens when the accept\n"
+            "queue is full depends on SYN retransmission timers and the sysctl\n"
+            "net.ipv4.tcp_abort_on_overflow, not on the demo, so it would not be\n"
+            "deterministic.\n"
+            "\n"
+            "The demo needs root, or CAP_NET_RAW and CAP_NET_ADMIN for the loopback\n"
+            "capture; slow motion creates network namespaces, so it needs root.\n"
+            "Output: docs/DEMO.md; NDJSON schema: docs/NDJSON.md.\n");
+}
+
+struct demo_args {
+    struct demo_cfg cfg;
+    unsigned flags;
+    bool json, step;
+};
+
+/* --slow=SECONDS: digits with at most one '.', 0 to DEMO_SLOW_MAX_S. */
+static int parse_seconds(const char *s, uint64_t *ns)
+{
+    const char *p;
+    int dots = 0, digits = 0;
+    double v;
+    for (p = s; *p; p++) {
+        if (*p == '.')
+            dots++;
+        else if (*p >= '0' && *p <= '9')
+            digits++;
+        else
+            return -1;
+    }
+    if (digits == 0 || dots > 1)
+        return -1;
+    v = strtod(s, NULL);
+    if (!isfinite(v) || v < 0 || v > DEMO_SLOW_MAX_S)
+        return -1;
+    *ns = (uint64_t)(v * 1e9 + 0.5);
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct demo_args *a)
+{
+    struct option longopts[N_DEMO_OPTS + 1];
+    char shortopts[2 * N_DEMO_OPTS + 2];
+    unsigned long n;
+    bool slow = false, refused = false, reset = false;
+    size_t i;
+    int c;
+
+    cli_getopt_tables(demo_opts, N_DEMO_OPTS, longopts, shortopts);
+    /* --slow takes an optional =SECONDS, which the shared tables cannot say. */
+    for (i = 0; i < N_DEMO_OPTS; i++)
+        if (longopts[i].val == OPT_SLOW)
+            longopts[i].has_arg = optional_argument;
+    memset(a, 0, sizeof(*a));
+    a->cfg.mode = DEMO_MODE_LOOPBACK;
+    a->cfg.scenario = DEMO_SCENARIO_GRACEFUL;
+    /* Every segment: there are a dozen, and each one is part of the story. */
+    a->flags = RPT_ALL;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        switch (c) {
+        case '6': a->cfg.ipv6 = true; break;
+        case 'p':
+            if (cli_parse_ulong(optarg, 1, 65535, &n) != 0) {
+                cli_error("--port: '%s' is not a port number from 1 to 65535", optarg);
+                return EXIT_USAGE;
+            }
+            a->cfg.port = (uint16_t)n;
+            break;
+        case OPT_SLOW:
+            slow = true;
+            a->cfg.slow_ns = (uint64_t)(DEMO_SLOW_DEFAULT_S * 1e9);
+            if (optarg && parse_seconds(optarg, &a->cfg.slow_ns) != 0) {
+                cli_error("--slow: '%s' is not a number of seconds from 0 to %g", optarg,
+                          DEMO_SLOW_MAX_S);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_STEP: a->step = true; break;
+        case OPT_REFUSED: refused = true; break;
+        case OPT_RESET: reset = true; break;
+        case OPT_PIN: a->cfg.pin_netns = true; break;
+        case OPT_JSON: a->json = true; break;
+        case 'S': a->flags |= RPT_ABS_SEQ; break;
+        case 'v': a->flags |= RPT_VERBOSE; break;
+        case 'h':
+            cmd_demo_help(stdout);
+            return EXIT_OK;
+        default:
+            return cli_bad_option(c, demo_opts, N_DEMO_OPTS, argv, "demo");
+        }
+    }
+    if (optind < argc) {
+        cli_error("demo takes no arguments, got '%s' (see '" CLI_PROG " demo --help')",
+                  argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (refused && reset) {
+        cli_error("--refused and --reset cannot be combined");
+        return EXIT_USAGE;
+    }
+    if (slow && a->step) {
+        cli_error("--slow and --step cannot be combined");
+        return EXIT_USAGE;
+    }
+    if (a->step && !isatty(STDIN_FILENO)) {
+        cli_error("--step waits for Enter on a terminal, but standard input is not one");
+        return EXIT_USAGE;
+    }
+    if (a->cfg.pin_netns && !slow && !a->step) {
+        cli_error("--pin-netns needs --slow or --step (only slow motion makes namespaces)");
+        return EXIT_USAGE;
+    }
+    if (refused)
+        a->cfg.scenario = DEMO_SCENARIO_REFUSED;
+    if (reset)
+        a->cfg.scenario = DEMO_SCENARIO_RESET;
+    if (slow || a->step) {
+        a->cfg.mode = DEMO_MODE_WIRE;
+        a->cfg.held_snapshots = true;
+    }
+    return -1;
+}
+
+/* --- the run -------------------------------------------------------------- */
+
+/* The wire side of the demo connection: the tracker's states after the
+ * last segment, and before it (what the receiver still has while that
+ * segment is held on the wire). */
+struct wire_view {
+    bool have;              /* a segment of the demo connection was tracked */
+    uint64_t conn_id;
+    uint8_t now[2], before[2]; /* enum tcp_state by enum trk_side */
+    bool last_from_client;
+    char last_flags[48];    /* "SYN+ACK" */
+};
+
+struct demo_cli {
+    struct reporter *rep;   /* text or NDJSON */
+    struct reporter tee;    /* what the pipeline reports to: rep, plus wire_view */
+    struct pipeline *pl;
+    struct tracker_cfg tcfg;
+    bool oom;
+    struct wire_view w;
+    uint32_t snapshots, compared, agreed;
+};
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    g_stop = 1;
+    demo_stop();
+}
+
+static uint64_t wall_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static struct demo_cli *tee_owner(struct reporter *r)
+{
+    return (struct demo_cli *)((char *)r - offsetof(struct demo_cli, tee));
+}
+
+/* The pipeline's segments: remember the demo connection's states, then
+ * report as usual. The demo makes one connection on a fresh port, so the
+ * first connection tracked is it. */
+static void tee_segment(struct reporter *r, const struct pkt *p, const struct trk_verdict *v)
+{
+    struct demo_cli *c = tee_owner(r);
+    struct wire_view *w = &c->w;
+    const struct conn *cn = v->conn;
+    if (cn && !w->have) {
+        w->have = true;
+        w->conn_id = cn->id;
+        w->now[TRK_CLIENT] = w->now[TRK_SERVER] = TS_CLOSED; /* no connection yet */
+    }
+    if (cn && cn->id == w->conn_id) {
+        w->before[TRK_CLIENT] = w->now[TRK_CLIENT];
+        w->before[TRK_SERVER] = w->now[TRK_SERVER];
+        w->now[TRK_CLIENT] = cn->ep[TRK_CLIENT].state;
+        w->now[TRK_SERVER] = cn->ep[TRK_SERVER].state;
+        w->last_from_client = v->from_client;
+        tcp_flags_words(p->flags, w->last_flags);
+    }
+    if (c->rep->ops->segment)
+        c->rep->ops->segment(c->rep, p, v);
+}
+
+static void tee_undecoded(struct reporter *r, const struct pkt *p, enum decode_status st)
+{
+    struct demo_cli *c = tee_owner(r);
+    if (c->rep->ops->undecoded)
+        c->rep->ops->undecoded(c->rep, p, st);
+}
+
+static void tee_timer_change(struct reporter *r, const struct conn *cn,
+                             const struct trk_change *ch, uint64_t ts_ns)
+{
+    struct demo_cli *c = tee_owner(r);
+    if (c->w.have && cn->id == c->w.conn_id && ch->side < 2)
+        c->w.now[ch->side] = ch->to;
+    if (c->rep->ops->timer_change)
+        c->rep->ops->timer_change(c->rep, cn, ch, ts_ns);
+}
+
+static void tee_conn_end(struct reporter *r, const struct conn *cn, enum trk_end why,
+                         uint64_t ts_ns)
+{
+    struct demo_cli *c = tee_owner(r);
+    if (c->rep->ops->conn_end)
+        c->rep->ops->conn_end(c->rep, cn, why, ts_ns);
+}
+
+static void tee_finish(struct reporter *r, const struct run_stats *rs,
+                       const struct tracker_stats *ts)
+{
+    struct demo_cli *c = tee_owner(r);
+    if (c->rep->ops->finish)
+        c->rep->ops->finish(c->rep, rs, ts);
+}
+
+static const struct reporter_ops tee_ops = {
+    .segment = tee_segment,
+    .undecoded = tee_undecoded,
+    .timer_change = tee_timer_change,
+    .conn_end = tee_conn_end,
+    .finish = tee_finish,
+    .destroy = NULL, /* embedded in struct demo_cli */
+};
+
+/* Live output: each record as it happens, and stop if nobody reads it. */
+static void flush_out(void)
+{
+    fflush(stdout);
+    if (cli_output_failed())
+        demo_stop();
+}
+
+static void on_syscall(void *user, const char *text)
+{
+    struct demo_cli *c = user;
+    reporter_syscall(c->rep, wall_ns(), text);
+    flush_out();
+}
+
+static void on_frame(void *user, const struct frame *f, int dlt)
+{
+    struct demo_cli *c = user;
+    /* The link type is known with the first frame (Ethernet in both modes). */
+    if (!c->pl && !c->oom) {
+        c->pl = pipeline_new(capture_map_dlt(dlt), &c->tcfg, &c->tee);
+        if (!c->pl) {
+            c->oom = true;
+            demo_stop();
+        }
+    }
+    if (c->pl)
+        pipeline_feed(c->pl, f);
+    flush_out();
+}
+
+static void put_ksock(struct rpt_ksock *o, const char *name, const struct demo_ksock *s)
+{
+    memset(o, 0, sizeof(*o));
+    o->socket = name;
+    o->present = s->present;
+    if (!s->present)
+        return;
+    o->state = s->k.state;
+    o->kernel_state = kview_kstate_name(s->k.kstate);
+    o->request = s->k.request;
+    o->source = s->k.src == KVIEW_SRC_TCP_INFO ? "tcp_info" : "sock_diag";
+    o->laddr = s->k.laddr;
+    o->raddr = s->k.raddr;
+    o->lport = s->k.lport;
+    o->rport = s->k.rport;
+    o->timer_ms = s->k.timer_ms;
+}
+
+/* A socket the kernel does not have is CLOSED (RFC 9293 3.3.2: "no
+ * connection state at all"): not created yet, or gone after LAST_ACK or
+ * an abort. Before its SYN+ACK the wire can only presume a server in
+ * LISTEN: that is the listening socket, not a connection's socket. */
+static uint8_t kernel_side(const struct demo_kernel_view *kv, int side, uint8_t wire)
+{
+    const struct demo_ksock *s = side == TRK_CLIENT ? &kv->client : &kv->server;
+    if (s->present)
+        return s->k.state;
+    if (side == TRK_SERVER && wire == TS_LISTEN && kv->listener.present)
+        return kv->listener.k.state;
+    return TS_CLOSED;
+}
+
+/* Compare where both views are stable:
+ * - the wire has tracked the demo connection;
+ * - nothing the kernels sent is still unreported (kv->in_flight): the
+ *   kernel would be ahead of the wire (a FIN sent, not yet seen);
+ * - a segment held on the wire (kv->held) has been sent but not received:
+ *   its sender is compared with the state after it, its receiver with the
+ *   state before it. Otherwise the tracker's states after the last segment
+ *   stand, every segment so far having been delivered. */
+static void compare(struct demo_cli *c, const struct demo_kernel_view *kv, uint64_t ts)
+{
+    const struct wire_view *w = &c->w;
+    struct rpt_agree a;
+    char on_wire[96];
+    int side;
+
+    if (!w->have || kv->in_flight)
+        return;
+    memset(&a, 0, sizeof(a));
+    a.ts_ns = ts;
+    a.step = kv->seq;
+    for (side = 0; side < 2; side++) {
+        bool sender = (side == TRK_CLIENT) == w->last_from_client;
+        a.wire[side] = kv->held && !sender ? w->before[side] : w->now[side];
+        a.kernel[side] = kernel_side(kv, side, a.wire[side]);
+    }
+    if (kv->held) {
+        snprintf(on_wire, sizeof(on_wire), "%s %s -> %s", w->last_flags,
+                 w->last_from_client ? "client" : "server",
+                 w->last_from_client ? "server" : "client");
+        a.on_wire = on_wire;
+    }
+    a.ok = a.wire[0] == a.kernel[0] && a.wire[1] == a.kernel[1];
+    c->compared++;
+    if (a.ok)
+        c->agreed++;
+    reporter_agree(c->rep, &a);
+}
+
+static void on_kernel(void *user, uint64_t ts_ns, const struct demo_kernel_view *kv)
+{
+    struct demo_cli *c = user;
+    struct rpt_kernel k;
+    /* The time of the snapshot itself (ts_ns is the last frame's). */
+    uint64_t now = wall_ns();
+    (void)ts_ns;
+    memset(&k, 0, sizeof(k));
+    k.ts_ns = now;
+    k.step = kv->seq;
+    k.why = kv->why;
+    k.n = 3;
+    put_ksock(&k.sock[0], "client", &kv->client);
+    put_ksock(&k.sock[1], "server", &kv->server);
+    put_ksock(&k.sock[2], "listener", &kv->listener);
+    c->snapshots++;
+    reporter_kernel(c->rep, &k);
+    compare(c, kv, now);
+    flush_out();
+}
+
+/* --step: the segment waits until Enter; 'q' or end of input stops. A
+ * signal interrupts read() (no SA_RESTART) and stops too. */
+static int on_step(void *user, const char *what)
+{
+    char buf[128];
+    bool first = true;
+    (void)user;
+    flush_out();
+    fprintf(stderr, "  -- %s is on the wire: Enter lets it cross, q stops: ", what);
+    fflush(stderr);
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR && !g_stop)
+            continue;
+        if (n <= 0)
+            return -1;
+        if (first && (buf[0] == 'q' || buf[0] == 'Q'))
+            return -1;
+        first = false;
+        if (memchr(buf, '\n', (size_t)n))
+            return 0;
+    }
+}
+
+static int exit_for_demo(enum demo_err e)
+{
+    switch (e) {
+    case DEMO_ERR_NONE: return EXIT_OK;
+    case DEMO_ERR_CONFIG: return EXIT_USAGE;
+    case DEMO_ERR_PRIV: return EXIT_PRIV;
+    case DEMO_ERR_CAPTURE: return EXIT_CAPTURE;
+    case DEMO_ERR_STOPPED: return EXIT_OK; /* Ctrl-C or q, as watch */
+    case DEMO_ERR_SETUP:
+    case DEMO_ERR_SOCKET:
+    case DEMO_ERR_KVIEW:
+    case DEMO_ERR_TIMEOUT:
+    case DEMO_ERR_UNEXPECTED:
+    case DEMO_ERR__COUNT: break;
+    }
+    return EXIT_NETWORK;
+}
+
+static void priv_error(enum demo_mode mode, const char *errbuf)
+{
+    if (mode == DEMO_MODE_WIRE)
+        cli_error("%s (slow motion creates network namespaces: run it as root)", errbuf);
+    else
+        cli_error("%s (grant it with: sudo setcap cap_net_raw,cap_net_admin=eip %s)", errbuf,
+                  "$(command -v " CLI_PROG ")");
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    struct demo_args a;
+    struct demo_cli c;
+    struct demo_cb cb;
+    struct demo_result res;
+    struct sigaction sa;
+    char errbuf[ERRBUF_SIZE];
+    int status = parse_args(argc, argv, &a), rc;
+
+    if (status >= 0)
+        return status;
+    if (demo_probe(a.cfg.mode, errbuf) != 0) {
+        priv_error(a.cfg.mode, errbuf);
+        return EXIT_PRIV;
+    }
+
+    memset(&c, 0, sizeof(c));
+    /* One connection: the smallest table, which is also quick to make
+     * (the default one takes a good part of a second's tenth). */
+    c.tcfg.max_conns = CFG_MAX_CONNS_MIN;
+    cli_output_init();
+    c.rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
+    if (!c.rep) {
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    c.tee.ops = &tee_ops;
+    c.tee.out = stdout;
+    c.tee.flags = a.flags;
+    if (a.step)
+        a.cfg.step = on_step;
+
+    memset(&cb, 0, sizeof(cb));
+    cb.on_syscall = on_syscall;
+    cb.on_frame = on_frame;
+    cb.on_kernel = on_kernel;
+    cb.user = &c;
+
+    /* No SA_RESTART: a step waiting in read() must return (demo.h). */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    demo_stop_clear();
+
+    errbuf[0] = '\0';
+    rc = demo_run(&a.cfg, &cb, &res, errbuf);
+
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    demo_stop_clear();
+
+    /* Whatever happened, finish what was seen: the connection record and
+     * the summary (NDJSON: always the last line). */
+    if (!c.pl && !c.oom)
+        c.pl = pipeline_new(LINK_ETHERNET, &c.tcfg, &c.tee);
+    if (!c.pl) {
+        reporter_destroy(c.rep);
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    if (!cli_output_failed()) {
+        pipeline_finish(c.pl);
+        if (!a.json)
+            printf("demo         %s, %s%s: %u kernel snapshots; wire and kernel compared at "
+                   "%u, agreed at %u\n",
+                   demo_scenario_name(a.cfg.scenario),
+                   a.cfg.mode == DEMO_MODE_WIRE ? "slow motion" : "loopback",
+                   a.cfg.ipv6 ? ", IPv6" : "", c.snapshots, c.compared, c.agreed);
+    }
+    pipeline_free(c.pl);
+    reporter_destroy(c.rep);
+
+    status = cli_output_finish(rc == 0 ? EXIT_OK : exit_for_demo(res.err));
+    if (c.oom) {
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
+    }
+    if (rc != 0 && !(res.err == DEMO_ERR_STOPPED && cli_output_failed())) {
+        if (res.err == DEMO_ERR_PRIV)
+            priv_error(a.cfg.mode, errbuf);
+        else if (res.err == DEMO_ERR_STOPPED)
+            cli_error("demo stopped before the end%s", g_stop ? " (signal)" : "");
+        else
+            cli_error("%s", errbuf[0] ? errbuf : demo_err_name(res.err));
+    }
+    return status;
+}
