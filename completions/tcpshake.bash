@@ -40,6 +40,7 @@ _tcpshake()
             COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
             return ;;
         --timeout)
+            [ "$sub" = craft ] && return
             COMPREPLY=($(compgen -W "syn_sent= syn_recv= established= fin_wait= close_wait= last_ack= time_wait= close=" -- "$cur"))
             compopt -o nospace 2>/dev/null
             return ;;
@@ -57,7 +58,7 @@ _tcpshake()
         COMPREPLY=($(compgen -W "read watch craft demo" -- "$cur"))
         return
     fi
-    if [ "$sub" = craft ] && [ "$prev" = craft ]; then
+    if [ "$sub" = craft ] && [ "$prev" = craft ] && [[ $cur != -* ]]; then
         COMPREPLY=($(compgen -W "handshake listen syn synack ack rst fin" -- "$cur"))
         return
     fi
