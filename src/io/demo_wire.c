@@ -37,10 +37,11 @@ enum { NS_CLIENT = 0, NS_SERVER = 1, NS_WIRE = 2 };
 /* veth MTU is 1500 and TSO goes with checksum offload: no frame is longer
  * than this; a longer one is reported as truncated and still forwarded. */
 #define WIRE_FRAME_MAX 65536
-/* After forwarding, the receiving kernel has processed the frame by the
- * time send() returns (veth delivers in the sender's softirq); a few ms
- * more cover a deferral to ksoftirqd before the snapshot. */
+/* After forwarding, settle_after_forward() waits for the receiving kernel
+ * to answer (bounded by WIRE_SETTLE_MAX_MS), then a few ms more cover a
+ * deferral to ksoftirqd before the snapshot. */
 #define WIRE_SETTLE_MS 5
+#define WIRE_SETTLE_MAX_MS 150 /* bound on waiting for the receiver's answer */
 #define WIRE_HOLD_SLICE_NS 50000000u /* hold in 50 ms slices to notice demo_stop() */
 
 struct demo_wire {
@@ -306,6 +307,22 @@ static int forward(struct demo *d, int to_side, const uint8_t *f, size_t len)
 
 /* Read and handle one frame from `side`. 1 if a frame was handled, 0 if
  * there was none, -1 on failure. */
+
+/* Wait until the receiving kernel has processed a forwarded segment before
+ * reading its state. Its answer appearing on its side of the wire proves it
+ * (SYN -> SYN+ACK, SYN+ACK -> ACK, FIN -> ACK); a segment that draws no
+ * answer (the final ACK) gets the bounded wait. A fixed short sleep was not
+ * enough on a loaded machine. The answer itself stays queued for the relay. */
+static void settle_after_forward(struct demo_wire *w, int receiver)
+{
+    struct pollfd q;
+    q.fd = w->pk[receiver];
+    q.events = POLLIN;
+    q.revents = 0;
+    (void)poll(&q, 1, WIRE_SETTLE_MAX_MS);
+    sleep_ns((uint64_t)WIRE_SETTLE_MS * 1000000u);
+}
+
 static int wire_one(struct demo *d, int side)
 {
     struct demo_wire *w = d->wire;
@@ -391,7 +408,7 @@ static int wire_one(struct demo *d, int side)
             return -1;
         if (f.caplen == f.wirelen && forward(d, other, w->frame, f.caplen) < 0)
             return -1;
-        sleep_ns((uint64_t)WIRE_SETTLE_MS * 1000000u);
+        settle_after_forward(w, other);
         if (demo__snapshot(d, "%s crossed %s -> %s", seg, side_name[side], side_name[other]) < 0)
             return -1;
     }
