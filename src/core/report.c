@@ -5,6 +5,7 @@
 
 #include "report.h"
 #include "report_int.h"
+#include "tcp_wire.h"
 
 void reporter_destroy(struct reporter *r)
 {
@@ -70,4 +71,13 @@ const char *report__conn_anom_name(uint32_t bit)
     case CONN_ANOM_INVALID_FLAGS: return "invalid-flags";
     default: return NULL;
     }
+}
+
+bool report__segment_relevant(const struct pkt *p, const struct trk_verdict *v)
+{
+    if (p->flags & (TH_SYN | TH_RST | TH_FIN))
+        return true;
+    if (v->notes & TRK_NOTE_HANDSHAKE_ACK)
+        return true;
+    return v->nchanges > 0; /* e.g. the ACK of a FIN, a mid-stream pickup */
 }
