@@ -224,10 +224,15 @@ static void syn_sentence(struct sb *b, const struct pkt *p, const struct trk_ver
     uint32_t isn = shown(c, s, p->seq, flags);
 
     if (v->notes & TRK_NOTE_RETRANSMIT) {
-        sbf(b, "The %s sends its SYN again with the same ISN (retransmission %u): no answer "
-               "came before its retransmission timer fired, so it is still in %s.",
-            who(s), (unsigned)(c->ep[s].syn_tx > 1 ? c->ep[s].syn_tx - 1 : 1),
-            st(c->ep[s].state));
+        unsigned n = (unsigned)(c->ep[s].syn_tx > 1 ? c->ep[s].syn_tx - 1 : 1);
+        if (c->ep[s].state == TS_SYN_SENT)
+            sbf(b, "The %s sends its SYN again with the same ISN (retransmission %u): no "
+                   "answer came before its retransmission timer fired, so it is still in "
+                   "SYN_SENT.", who(s), n);
+        else
+            sbf(b, "The %s sends its SYN again with the same ISN (retransmission %u) although "
+                   "it is already %s: this copy left before the answer reached it, so it "
+                   "changes nothing.", who(s), n, st(c->ep[s].state));
         return;
     }
     if (s == TRK_SERVER && c->simultaneous && ys && ys->from == TS_SYN_SENT) {
@@ -465,9 +470,11 @@ size_t explain_outcome(const struct conn *c, enum trk_end why, char *out, size_t
                 "nothing accepted connections on port %u", (unsigned)c->ep[TRK_SERVER].port);
         break;
     case HS_UNANSWERED:
-        sbf(&b, "Outcome unanswered: the SYN was sent %u time%s and nothing came back%s, as "
-                "when a firewall drops it or the host is down",
-            (unsigned)c->syn_retransmits + 1u, c->syn_retransmits ? "s" : "",
+        if (c->syn_retransmits)
+            sbf(&b, "Outcome unanswered: the SYN was sent %u times", (unsigned)c->syn_retransmits + 1u);
+        else
+            sbf(&b, "Outcome unanswered: the SYN was sent once");
+        sbf(&b, " and nothing came back%s, as when a firewall drops it or the host is down",
             why == TRK_END_TIMEOUT ? " before the SYN_SENT timeout" : "");
         break;
     case HS_HALF_OPEN:

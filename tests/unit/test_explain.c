@@ -100,6 +100,9 @@ static void test_retransmissions_counted(void **state)
     say(&f, pkt_make(3000, VF_C, 40000, VF_S, 80, TH_SYN, 1000, 0), 0);
     assert_has(g_s, "(retransmission 2)");
     say(&f, pkt_make(3020, VF_S, 80, VF_C, 40000, TH_SYN | TH_ACK, 5000, 1001), 0);
+    /* A copy of the SYN captured after the answer: no longer "still in SYN_SENT". */
+    say(&f, pkt_make(3021, VF_C, 40000, VF_S, 80, TH_SYN, 1000, 0), 0);
+    assert_has(g_s, "(retransmission 3) although it is already ESTABLISHED");
     say(&f, pkt_make(4020, VF_S, 80, VF_C, 40000, TH_SYN | TH_ACK, 5000, 1001), 0);
     assert_has(g_s, "sends its SYN+ACK again with the same ISN (retransmission 1)");
     assert_has(g_s, "stays in SYN_RECV");
@@ -196,6 +199,9 @@ static void test_timer_and_outcomes(void **state)
         c.syn_retransmits = 3;
         explain_outcome(&c, TRK_END_END_OF_INPUT, g_s, sizeof(g_s));
         assert_has(g_s, "Outcome unanswered: the SYN was sent 4 times");
+        c.syn_retransmits = 0;
+        explain_outcome(&c, TRK_END_TIMEOUT, g_s, sizeof(g_s));
+        assert_has(g_s, "the SYN was sent once and nothing came back before the SYN_SENT timeout");
         c.outcome = HS_REFUSED;
         explain_outcome(&c, TRK_END_EVICTED, g_s, sizeof(g_s));
         assert_has(g_s, "on port 80");
