@@ -1,5 +1,7 @@
 # Run tcpshake on one capture in one format and diff with the expected file.
-# Usage: cmake -DBIN=tcpshake -DCAPTURE=x.pcap -DFORMAT=text|json|all -DEXPECTED=file -P Golden.cmake
+# Usage: cmake -DBIN=tcpshake -DCAPTURE=x.pcap -DFORMAT=FMT -DEXPECTED=file -P Golden.cmake
+# FMT: text, json, all, ladder (--ladder), ladder-ascii (--ladder --ascii),
+# explain (--explain). Colour is off: stdout is a pipe, and --color never.
 # Set UPDATE_GOLDEN=1 in the environment to rewrite the expected file.
 if(FORMAT STREQUAL "text")
   set(args read ${CAPTURE})
@@ -7,6 +9,12 @@ elseif(FORMAT STREQUAL "json")
   set(args read --json ${CAPTURE})
 elseif(FORMAT STREQUAL "all")
   set(args read --all ${CAPTURE})
+elseif(FORMAT STREQUAL "ladder")
+  set(args read --ladder --color never ${CAPTURE})
+elseif(FORMAT STREQUAL "ladder-ascii")
+  set(args read --ladder --ascii --color never ${CAPTURE})
+elseif(FORMAT STREQUAL "explain")
+  set(args read --explain --color never ${CAPTURE})
 else()
   set(args read ${CAPTURE} ${EXTRA_ARGS})
 endif()

@@ -38,6 +38,19 @@
 #define CFG_LIVE_BUFFER_MB 32    /* enough for a burst of handshakes on lo */
 #define CFG_LIVE_TIMEOUT_MS 100
 
+/* Teaching views (report_ladder.c, report_svg.c). Reporters keep no
+ * history, so these bound what the ladder and the SVG hold; what does not
+ * fit is counted and said, never silently lost. Rows are ~0.5 KiB each
+ * (an --explain sentence included). */
+#define CFG_LADDER_OPEN 64u      /* connections `read --ladder` holds rows for at
+                                    once (~1 MiB); beyond, the oldest is drawn early
+                                    and its later rows form a "(continued)" block */
+#define CFG_LADDER_HEAD 24u      /* rows kept from a connection's start (the handshake) */
+#define CFG_LADDER_TAIL 8u       /* and from its end (the close); the middle is counted */
+#define CFG_LADDER_RECENT 256u   /* drawn connection ids remembered to say "(continued)" */
+#define CFG_SVG_MAX_CONNS 64u    /* connections drawn in one --svg file */
+#define CFG_SVG_MAX_ROWS 512u    /* arrows drawn in one --svg file (~60 slides' worth) */
+
 #define ERRBUF_SIZE 512
 
 #endif

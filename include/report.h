@@ -1,6 +1,7 @@
 /* report.h: reporters turn verdicts, records and stats into output. A vtable
  * over a FILE *, so tests capture output with open_memstream(). Reporters
- * stream; they keep no history. Names of states, outcomes, flags and
+ * stream; they keep no history (the ladder and the SVG hold a bounded number
+ * of rows, config.h CFG_LADDER_* and CFG_SVG_*). Names of states, outcomes, flags and
  * decode problems come from the X-macro tables, never spelled here. */
 #ifndef TCPSHAKE_REPORT_H
 #define TCPSHAKE_REPORT_H
@@ -17,6 +18,11 @@
 #define RPT_QUIET 0x02u   /* -q: connection records and the summary only */
 #define RPT_ABS_SEQ 0x04u /* -S: absolute sequence numbers */
 #define RPT_VERBOSE 0x08u /* -v: more detail (anomalies, TTL, window) */
+#define RPT_COLOR 0x10u   /* --color: ANSI colours (the CLI decides; the core never asks) */
+#define RPT_ASCII 0x20u   /* --ascii: the ladder in plain ASCII, not box drawing */
+#define RPT_EXPLAIN 0x40u /* --explain: a sentence after each transition (explain.h) */
+#define RPT_STREAM 0x80u  /* ladder: draw each row at once (watch, demo --step);
+                             default: one block per connection, drawn when it ends */
 
 /* What the run saw apart from the tracker. Owned by the pipeline; the I/O
  * shell fills the capture fields and input_error before finishing. */
@@ -30,9 +36,12 @@ struct run_stats {
     bool have_capture_stats; /* live: libpcap's counters below are valid */
     uint64_t cap_received, cap_dropped, cap_ifdropped;
     const char *input_error; /* e.g. "truncated dump file" (kept in the summary) */
+    const struct hs_summary *hs; /* handshake times, retransmits, refused ports
+                                    (hsstats.h); NULL: not collected */
 };
 
 struct reporter;
+struct hs_summary;
 
 /* --- `tcpshake demo`: the system calls and the kernel's own view beside
  * the segments. Plain values (names already resolved by the caller, which
@@ -122,6 +131,26 @@ struct reporter *report_text_new(FILE *out, unsigned flags);
  * "kernel" (one per socket of a snapshot) and "agree". Schema in
  * docs/NDJSON.md. */
 struct reporter *report_json_new(FILE *out, unsigned flags);
+/* Ladder: a sequence diagram per connection (ladder.h has the layout):
+ * two lanes labelled ip:port, one arrow per segment, each endpoint's state
+ * beside its lane after every segment, a record line, the text summary.
+ * Default: rows are held per connection (bounded: config.h CFG_LADDER_*)
+ * and each connection is drawn as one block when it ends. RPT_STREAM: each
+ * row is drawn as it comes, with the lane header again whenever the
+ * connection changes (live capture; one segment at a time for a demo).
+ * only_conn != 0 draws that connection alone (the summary stays whole).
+ * Flags also: RPT_ASCII, RPT_COLOR, RPT_EXPLAIN, RPT_ABS_SEQ, RPT_ALL,
+ * RPT_QUIET (record lines only). NULL on out-of-memory. */
+struct reporter *report_ladder_new(FILE *out, unsigned flags, uint64_t only_conn);
+/* SVG: the ladder as one standalone SVG document for slides, written to
+ * `out` when the run finishes (report_svg.c; bounded by CFG_SVG_*: what
+ * does not fit is counted in the picture). All connections, or only_conn.
+ * Prints no summary. The caller opens and closes `out`. NULL on ENOMEM. */
+struct reporter *report_svg_new(FILE *out, unsigned flags, uint64_t only_conn);
+/* Both reporters get every call, `a` first; the tee owns and destroys both.
+ * `a` may not be NULL; with b NULL it returns a. NULL on ENOMEM (then
+ * neither is destroyed). */
+struct reporter *report_tee_new(struct reporter *a, struct reporter *b);
 void reporter_destroy(struct reporter *r);
 /* The demo's records; each does nothing when the reporter lacks the op. */
 void reporter_syscall(struct reporter *r, uint64_t ts_ns, const char *text);

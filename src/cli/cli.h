@@ -70,6 +70,61 @@ int cli_parse_timeout(const char *arg, struct tracker_cfg *cfg);
 /* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
+/* Teaching views (--ladder, --ascii, --explain, --color, --svg, --conn),
+ * shared by the subcommands that report segments. To add them to a
+ * command: put CLI_VIEW_OPTS in its cli_opt table, call cli_views_option()
+ * in the getopt default branch, cli_views_check() after parsing, and build
+ * the reporter with cli_views_reporter(); close with cli_views_finish(). */
+enum {
+    CLI_OPT_LADDER = 0x200, /* long-only values, above any command's own */
+    CLI_OPT_ASCII,
+    CLI_OPT_EXPLAIN,
+    CLI_OPT_COLOR,
+    CLI_OPT_SVG,
+    CLI_OPT_CONN,
+};
+#define CLI_VIEW_OPTS                                                                        \
+    { CLI_OPT_LADDER, "ladder", NULL, "draw each connection as a sequence diagram (ladder)" }, \
+    { CLI_OPT_ASCII, "ascii", NULL, "plain ASCII for --ladder (default: Unicode box drawing)" }, \
+    { CLI_OPT_EXPLAIN, "explain", NULL,                                                      \
+      "after each transition, one sentence: what happened and why" },                        \
+    { CLI_OPT_COLOR, "color", "WHEN",                                                        \
+      "auto (default: on a terminal, unless NO_COLOR is set), always, never" },              \
+    { CLI_OPT_SVG, "svg", "FILE", "also write the ladder as a standalone SVG to FILE" },     \
+    { CLI_OPT_CONN, "conn", "ID", "--ladder and --svg: draw connection ID only" }
+
+enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
+
+struct cli_views {
+    bool ladder, ascii, explain;
+    enum cli_color color;
+    const char *svg_path;   /* NULL: no SVG */
+    unsigned long conn;     /* 0: all */
+    FILE *svg;              /* open while running */
+};
+
+/* Handle one getopt result if it is a view option: 1 handled, 0 not a view
+ * option, -1 bad argument (message printed; exit EXIT_USAGE). */
+int cli_views_option(int c, const char *arg, struct cli_views *v);
+/* Combinations that make no sense (--ladder with --json...): 0, or -1
+ * after a message (EXIT_USAGE). */
+int cli_views_check(const struct cli_views *v, bool json);
+/* RPT_* flags for the views, colour resolved here: always; never; auto =
+ * stdout is a terminal, NO_COLOR unset or empty, TERM not "dumb". An
+ * explicit --color always wins over NO_COLOR (no-color.org). */
+unsigned cli_views_flags(const struct cli_views *v);
+/* Create the --svg file now (before dropping privileges); no-op without
+ * --svg or when open. 0, or -1 after a message with *status set. */
+int cli_views_open(struct cli_views *v, int *status);
+/* The reporter for stdout (JSON, text or ladder), tee'd with the SVG
+ * reporter when --svg is given (the file is created here). `flags` holds
+ * the command's RPT_* flags plus cli_views_flags(). NULL after a message;
+ * *status is then the exit status. */
+struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status);
+/* Close the SVG file (after pipeline_finish and reporter_destroy). Returns
+ * status, or EXIT_OUTPUT after a message if writing it failed. */
+int cli_views_finish(struct cli_views *v, int status);
+
 /* Subcommands. */
 int cmd_read(int argc, char **argv);
 void cmd_read_help(FILE *out);

@@ -33,6 +33,7 @@ static const struct cli_opt read_opts[] = {
     { OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
       "                         " CLI_TIMEOUT_STATES },
+    CLI_VIEW_OPTS,
     { 'h', "help", NULL, "show this help" },
 };
 #define N_READ_OPTS (sizeof(read_opts) / sizeof(read_opts[0]))
@@ -69,7 +70,15 @@ void cmd_read_help(FILE *out)
             "that endpoint has shown it yet). A 'conn' line closes each connection:\n"
             "  outcome, client and server states, rtt SYN->SYN+ACK/SYN+ACK->ACK in ms,\n"
             "  retransmits of SYN/SYN+ACK, packets, how it ended.\n"
-            "A summary follows the last packet.\n"
+            "A summary follows the last packet: outcome counts, handshake times per\n"
+            "half (p50/p90/p99/max), SYN retransmissions, the most refused ports.\n"
+            "\n"
+            "Teaching views:\n"
+            "  --ladder        one sequence diagram per connection, drawn when it ends:\n"
+            "                  lanes ip:port, an arrow per segment, both states per row\n"
+            "  --explain       a plain sentence after each transition (also with --ladder)\n"
+            "  --svg FILE      the ladder as an SVG picture for slides\n"
+            "  " CLI_PROG " read --ladder --explain captures/handshake-ipv4.pcap\n"
             "\n"
             "Exit status: see '" CLI_PROG " --help'. A file truncated mid-record exits 5\n"
             "after everything before the cut has been reported.\n");
@@ -91,6 +100,7 @@ struct read_args {
     bool json;
     size_t max_conns;
     struct tracker_cfg timeouts; /* --timeout values (0 = default) */
+    struct cli_views views;
 };
 
 /* Parse; returns -1 to go on, or an exit status. */
@@ -98,7 +108,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
 {
     struct option longopts[N_READ_OPTS + 1];
     char shortopts[2 * N_READ_OPTS + 2];
-    int c, first;
+    int c, first, k;
     unsigned long n;
     bool oom;
 
@@ -130,13 +140,20 @@ static int parse_args(int argc, char **argv, struct read_args *a)
             cmd_read_help(stdout);
             return EXIT_OK;
         default:
-            return cli_bad_option(c, read_opts, N_READ_OPTS, argv, "read");
+            k = cli_views_option(c, optarg, &a->views);
+            if (k < 0)
+                return EXIT_USAGE;
+            if (k == 0)
+                return cli_bad_option(c, read_opts, N_READ_OPTS, argv, "read");
+            break;
         }
     }
     if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
         cli_error("--all and --quiet cannot be combined");
         return EXIT_USAGE;
     }
+    if (cli_views_check(&a->views, a->json) != 0)
+        return EXIT_USAGE;
     first = optind;
     if (!a->path) {
         if (first >= argc) {
@@ -158,6 +175,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
  * size, packets, connections, and the packet rate so far. */
 struct progress {
     bool on;
+    bool shown;            /* a line is on screen (to erase at the end) */
     double interval_s;     /* TCPSHAKE_PROGRESS_MS, default 500 ms */
     long long size;
     struct timespec start, last;
@@ -194,9 +212,11 @@ static void progress_show(struct progress *pr, struct capture *cap, struct pipel
         return;
     pr->last = now;
     if (done) {
-        fputs("\r\033[K", stderr); /* erase the line: the summary says the rest */
+        if (pr->shown)
+            fputs("\r\033[K", stderr); /* erase the line: the summary says the rest */
         return;
     }
+    pr->shown = true;
     rs = pipeline_run_stats(pl);
     t = elapsed(&pr->start, &now);
     off = capture_file_offset(cap);
@@ -266,16 +286,20 @@ int cmd_read(int argc, char **argv)
     }
 
     cli_output_init();
-    rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
+    rep = cli_views_reporter(&a.views, a.flags | cli_views_flags(&a.views), a.json, &status);
+    if (!rep) {
+        capture_close(cap);
+        return status;
+    }
     tcfg = a.timeouts;
     tcfg.max_conns = a.max_conns;
-    pl = rep ? pipeline_new(capture_link_type(cap), &tcfg, rep) : NULL;
+    pl = pipeline_new(capture_link_type(cap), &tcfg, rep);
     if (!pl) {
         cli_error("out of memory (connection table of %zu entries)",
                   a.max_conns ? a.max_conns : (size_t)CFG_MAX_CONNS_DEFAULT);
         reporter_destroy(rep);
         capture_close(cap);
-        return EXIT_INTERNAL;
+        return cli_views_finish(&a.views, EXIT_INTERNAL);
     }
 
     /* Ctrl-C stops reading; what was read is still reported. */
@@ -305,5 +329,5 @@ int cmd_read(int argc, char **argv)
     status = cli_output_finish(cli_exit_for_capture(err));
     if (err != CAPTURE_ERR_NONE)
         cli_error("%s", errbuf);
-    return status;
+    return cli_views_finish(&a.views, status);
 }

@@ -43,6 +43,7 @@ static const struct cli_opt watch_opts[] = {
     { OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
       "                         " CLI_TIMEOUT_STATES },
+    CLI_VIEW_OPTS,
     { 'h', "help", NULL, "show this help" },
 };
 #define N_WATCH_OPTS (sizeof(watch_opts) / sizeof(watch_opts[0]))
@@ -67,7 +68,9 @@ void cmd_watch_help(FILE *out)
             "Live capture needs root, or the capabilities CAP_NET_RAW and CAP_NET_ADMIN:\n"
             "  sudo setcap cap_net_raw,cap_net_admin=eip $(command -v " CLI_PROG ")\n"
             "As root, watch drops to user '" WATCH_DEFAULT_USER "' once the capture is open\n"
-            "(and the -w file created), unless --keep-root.\n");
+            "(and the -w file created), unless --keep-root.\n"
+            "With --ladder each segment is drawn as it is seen; the lane header is\n"
+            "drawn again whenever the next segment belongs to another connection.\n");
 }
 
 struct watch_args {
@@ -81,6 +84,7 @@ struct watch_args {
     unsigned long buffer_mb;
     size_t max_conns;
     struct tracker_cfg timeouts; /* --timeout values (0 = default) */
+    struct cli_views views;
 };
 
 static volatile sig_atomic_t g_stop;
@@ -100,7 +104,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
     char shortopts[2 * N_WATCH_OPTS + 2];
     unsigned long n;
     bool oom;
-    int c;
+    int c, k;
 
     cli_getopt_tables(watch_opts, N_WATCH_OPTS, longopts, shortopts);
     memset(a, 0, sizeof(*a));
@@ -147,13 +151,20 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
             cmd_watch_help(stdout);
             return EXIT_OK;
         default:
-            return cli_bad_option(c, watch_opts, N_WATCH_OPTS, argv, "watch");
+            k = cli_views_option(c, optarg, &a->views);
+            if (k < 0)
+                return EXIT_USAGE;
+            if (k == 0)
+                return cli_bad_option(c, watch_opts, N_WATCH_OPTS, argv, "watch");
+            break;
         }
     }
     if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
         cli_error("--all and --quiet cannot be combined");
         return EXIT_USAGE;
     }
+    if (cli_views_check(&a->views, a->json) != 0)
+        return EXIT_USAGE;
     a->bpf = cli_join_words(argc, argv, optind, &oom);
     if (oom) {
         cli_error("out of memory");
@@ -270,23 +281,35 @@ int cmd_watch(int argc, char **argv)
             return EXIT_OUTPUT;
         }
     }
+    if (cli_views_open(&a.views, &status) != 0) { /* like -w: before dropping root */
+        pcapfile_close(w, errbuf);
+        capture_close(cap);
+        return status;
+    }
     if (!a.keep_root && drop_root(a.user) != 0) {
         pcapfile_close(w, errbuf);
         capture_close(cap);
-        return EXIT_USAGE;
+        return cli_views_finish(&a.views, EXIT_USAGE);
     }
 
     cli_output_init();
-    rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
+    /* Live: each ladder row is drawn as it happens (RPT_STREAM). */
+    rep = cli_views_reporter(&a.views, a.flags | RPT_STREAM | cli_views_flags(&a.views), a.json,
+                             &status);
+    if (!rep) {
+        pcapfile_close(w, errbuf);
+        capture_close(cap);
+        return status;
+    }
     tcfg = a.timeouts;
     tcfg.max_conns = a.max_conns;
-    pl = rep ? pipeline_new(capture_link_type(cap), &tcfg, rep) : NULL;
+    pl = pipeline_new(capture_link_type(cap), &tcfg, rep);
     if (!pl) {
         cli_error("out of memory");
         reporter_destroy(rep);
         pcapfile_close(w, errbuf);
         capture_close(cap);
-        return EXIT_INTERNAL;
+        return cli_views_finish(&a.views, EXIT_INTERNAL);
     }
     if (!a.json && isatty(STDERR_FILENO))
         fprintf(stderr, CLI_PROG ": watching %s (%s); Ctrl-C to stop\n", a.device,
@@ -330,5 +353,5 @@ int cmd_watch(int argc, char **argv)
                 status = EXIT_OUTPUT;
         }
     }
-    return status;
+    return cli_views_finish(&a.views, status);
 }

@@ -2,6 +2,8 @@
  * Packet time is the only clock: the newest frame time drives expiry. */
 #include "pipeline.h"
 
+#include "hsstats.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,12 +19,14 @@ struct pipeline {
     bool finished;
     struct pkt pkt;        /* scratch: no per-packet allocation */
     struct trk_verdict last; /* what the last frame did (pipeline_last_verdict) */
+    struct hs_summary *hs; /* summary statistics of every record */
 };
 
 static void sink_conn_end(void *user, const struct conn *c, enum trk_end why, uint64_t ts_ns)
 {
     struct pipeline *pl = user;
     pl->conns_ended++;
+    hsstats_add_conn(pl->hs, c);
     if (pl->rep->ops->conn_end)
         pl->rep->ops->conn_end(pl->rep, c, why, ts_ns);
 }
@@ -47,10 +51,14 @@ struct pipeline *pipeline_new(enum link_type lt, const struct tracker_cfg *tcfg,
         tcfg = &defaults;
     }
     pl->trk = tracker_new(tcfg);
-    if (!pl->trk) {
+    pl->hs = calloc(1, sizeof(*pl->hs));
+    if (!pl->trk || !pl->hs) {
+        tracker_free(pl->trk);
+        free(pl->hs);
         free(pl);
         return NULL;
     }
+    pl->rs.hs = pl->hs;
     pl->lt = lt;
     pl->rep = rep;
     pl->sink.conn_end = sink_conn_end;
@@ -64,6 +72,7 @@ void pipeline_free(struct pipeline *pl)
     if (!pl)
         return;
     tracker_free(pl->trk);
+    free(pl->hs);
     free(pl);
 }
 
@@ -116,6 +125,7 @@ enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f)
         pl->rep->ops->segment(pl->rep, p, v);
     if ((v->notes & TRK_NOTE_ENDED) && v->conn) {
         pl->conns_ended++;
+        hsstats_add_conn(pl->hs, v->conn); /* outcome and close are final here */
         if (pl->rep->ops->conn_end)
             pl->rep->ops->conn_end(pl->rep, v->conn, TRK_END_FINISHED, p->ts_ns);
         tracker_emit(pl->trk, v->conn, p->ts_ns);

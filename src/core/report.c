@@ -5,6 +5,7 @@
 
 #include "report.h"
 #include "report_int.h"
+#include "tcp_wire.h"
 
 void reporter_destroy(struct reporter *r)
 {
@@ -114,4 +115,13 @@ size_t trk_verdict_describe(const struct trk_verdict *v, char *out, size_t cap)
     if (v->notes & TRK_NOTE_STRAY)
         n += (size_t)snprintf(out + n, cap > n ? cap - n : 0, " (stray: changes nothing)");
     return n < cap ? n : (cap ? cap - 1 : 0);
+}
+
+bool report__segment_relevant(const struct pkt *p, const struct trk_verdict *v)
+{
+    if (p->flags & (TH_SYN | TH_RST | TH_FIN))
+        return true;
+    if (v->notes & TRK_NOTE_HANDSHAKE_ACK)
+        return true;
+    return v->nchanges > 0; /* e.g. the ACK of a FIN, a mid-stream pickup */
 }

@@ -19,5 +19,11 @@ bool report__opts_known(const struct endpoint *e);
 bool report__note_shown(uint32_t bit);
 /* Name of one CONN_ANOM_* bit, NULL if unknown. */
 const char *report__conn_anom_name(uint32_t bit);
+/* The segments the text and ladder views show without --all: SYN,
+ * SYN+ACK, RST, FIN, the handshake-completing ACK, and any segment that
+ * moved an endpoint. */
+bool report__segment_relevant(const struct pkt *p, const struct trk_verdict *v);
+/* The text summary block ("-- summary" ...), shared by text and ladder. */
+void report__text_summary(FILE *o, const struct run_stats *rs, const struct tracker_stats *ts);
 
 #endif

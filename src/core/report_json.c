@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "hsstats.h"
 #include "json.h"
 #include "report.h"
 #include "report_int.h"
@@ -218,6 +219,48 @@ static void json_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     json_end(&j);
 }
 
+/* One handshake half: {"count":n,"p50":..,"p90":..,"p99":..,"max":..} in
+ * microseconds (null when count is 0; hsstats.h gives the error bound:
+ * exact up to 64 samples, then at most 3.125 % high). */
+static void put_half(struct json *j, const char *key, const struct hist *h)
+{
+    static const struct { const char *name; unsigned pm; } pcts[] = {
+        { "p50", 500 }, { "p90", 900 }, { "p99", 990 }, { "max", 1000 },
+    };
+    size_t i;
+    json_obj_open(j, key);
+    json_u64(j, "count", h->count);
+    for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+        if (h->count == 0)
+            json_null(j, pcts[i].name);
+        else
+            json_u64(j, pcts[i].name, hist_percentile(h, pcts[i].pm));
+    }
+    json_obj_close(j);
+}
+
+static void put_handshakes(struct json *j, const struct hs_summary *hs)
+{
+    struct hs_port_count top[HS_TOP_PORTS];
+    size_t i, n = hsstats_top_refused(hs, top, HS_TOP_PORTS);
+    json_obj_open(j, "handshake_us");
+    put_half(j, "syn_synack", &hs->syn_synack);
+    put_half(j, "synack_ack", &hs->synack_ack);
+    json_obj_close(j);
+    json_u64(j, "syn_retransmits", hs->syn_retransmits);
+    json_u64(j, "syn_retransmit_conns", hs->syn_retransmit_conns);
+    json_u64(j, "synack_retransmits", hs->synack_retransmits);
+    json_u64(j, "synack_retransmit_conns", hs->synack_retransmit_conns);
+    json_arr_open(j, "top_refused_ports");
+    for (i = 0; i < n; i++) {
+        json_obj_open(j, NULL);
+        json_u64(j, "port", top[i].port);
+        json_u64(j, "count", top[i].count);
+        json_obj_close(j);
+    }
+    json_arr_close(j);
+}
+
 static void json_finish(struct reporter *r, const struct run_stats *rs,
                         const struct tracker_stats *ts)
 {
@@ -263,6 +306,8 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
         if (pkt_anomaly_name(1u << i))
             json_u64(&j, pkt_anomaly_name(1u << i), rs->anomalies[i]);
     json_obj_close(&j);
+    if (rs->hs)
+        put_handshakes(&j, rs->hs);
     if (rs->have_capture_stats) {
         json_obj_open(&j, "capture");
         json_u64(&j, "received", rs->cap_received);

@@ -11,12 +11,19 @@
  * change as FROM->TO (chained when one segment moves it twice) or, when the
  * segment did not move it, its current state; a trailing '?' marks a
  * presumed state (SEMANTICS.md 2.2), and a presumed first state is shown
- * alone ("LISTEN?", not "CLOSED->LISTEN?"). */
+ * alone ("LISTEN?", not "CLOSED->LISTEN?").
+ *
+ * RPT_EXPLAIN puts the explain.h sentence on an indented line under each
+ * segment, timeout and record; RPT_COLOR colours a segment line by its
+ * sender (client cyan, server magenta), RSTs red, retransmissions dim. The
+ * summary ends with the handshake table (hsstats.h). */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "explain.h"
+#include "hsstats.h"
 #include "report.h"
 #include "report_int.h"
 #include "tcp_wire.h"
@@ -69,13 +76,52 @@ static void lpad(struct line *l, size_t col, size_t gap)
     l->buf[l->n] = '\0';
 }
 
-static void lemit(struct line *l, FILE *out)
+/* Write the line without trailing spaces; with a colour (ANSI SGR code,
+ * NULL for none), wrapped in it. */
+static void lemit_sgr(struct line *l, FILE *out, const char *sgr)
 {
     while (l->n > 0 && l->buf[l->n - 1] == ' ')
         l->n--;
     l->buf[l->n] = '\0';
-    fputs(l->buf, out);
-    putc('\n', out);
+    if (sgr)
+        fprintf(out, "\033[%sm%s\033[0m\n", sgr, l->buf);
+    else {
+        fputs(l->buf, out);
+        putc('\n', out);
+    }
+}
+
+static void lemit(struct line *l, FILE *out)
+{
+    lemit_sgr(l, out, NULL);
+}
+
+/* Colours (RPT_COLOR): one per endpoint, red for RST, dim for repeats. */
+#define SGR_CLIENT "36"
+#define SGR_SERVER "35"
+#define SGR_RST "1;31"
+#define SGR_CLIENT_DIM "36;2"
+#define SGR_SERVER_DIM "35;2"
+
+static const char *segment_sgr(const struct reporter *r, const struct pkt *p,
+                               const struct trk_verdict *v)
+{
+    if (!(r->flags & RPT_COLOR))
+        return NULL;
+    if (p->flags & TH_RST)
+        return SGR_RST;
+    if (!v->conn)
+        return NULL; /* untracked: no endpoint to colour it by */
+    if (v->notes & (TRK_NOTE_RETRANSMIT | TRK_NOTE_DUPLICATE))
+        return v->from_client ? SGR_CLIENT_DIM : SGR_SERVER_DIM;
+    return v->from_client ? SGR_CLIENT : SGR_SERVER;
+}
+
+/* --explain: the sentence on its own line, under the segment's endpoints. */
+static void put_explain(FILE *out, const char *sentence)
+{
+    if (sentence[0])
+        fprintf(out, "%*s%s\n", COL_TIME + 1 + COL_ID, "", sentence);
 }
 
 static void note_time(struct text_rep *t, uint64_t ts_ns)
@@ -183,15 +229,6 @@ static void put_anomalies(struct line *l, uint32_t anomalies)
     }
 }
 
-static bool segment_relevant(const struct pkt *p, const struct trk_verdict *v)
-{
-    if (p->flags & (TH_SYN | TH_RST | TH_FIN))
-        return true;
-    if (v->notes & TRK_NOTE_HANDSHAKE_ACK)
-        return true;
-    return v->nchanges > 0; /* e.g. the ACK of a FIN, a mid-stream pickup */
-}
-
 static void text_segment(struct reporter *r, const struct pkt *p, const struct trk_verdict *v)
 {
     struct text_rep *t = (struct text_rep *)r;
@@ -205,7 +242,7 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
     note_time(t, p->ts_ns);
     if (r->flags & RPT_QUIET)
         return;
-    if (!(r->flags & RPT_ALL) && !segment_relevant(p, v))
+    if (!(r->flags & RPT_ALL) && !report__segment_relevant(p, v))
         return;
 
     put_head(t, &l, p->ts_ns, c ? c->id : 0);
@@ -247,7 +284,12 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
         lp(&l, "ttl %u win %u", p->ttl, p->win);
         put_anomalies(&l, p->anomalies);
     }
-    lemit(&l, r->out);
+    lemit_sgr(&l, r->out, segment_sgr(r, p, v));
+    if (c && (r->flags & RPT_EXPLAIN)) {
+        char sentence[EXPLAIN_MAX];
+        explain_segment(p, v, r->flags, sentence, sizeof(sentence));
+        put_explain(r->out, sentence);
+    }
 }
 
 static void text_undecoded(struct reporter *r, const struct pkt *p, enum decode_status st)
@@ -282,7 +324,12 @@ static void text_timer_change(struct reporter *r, const struct conn *c,
     lpad(&l, start + COL_FLAGS, 1);
     lpad(&l, l.n + ((r->flags & RPT_ABS_SEQ) ? COL_SEQ_ABS : COL_SEQ_REL), 0);
     put_sides(&l, c, ch, 1);
-    lemit(&l, r->out);
+    lemit_sgr(&l, r->out, (r->flags & RPT_COLOR) ? "2" : NULL);
+    if (r->flags & RPT_EXPLAIN) {
+        char sentence[EXPLAIN_MAX];
+        explain_timer(c, ch, ts_ns, sentence, sizeof(sentence));
+        put_explain(r->out, sentence);
+    }
 }
 
 static void put_rtt(struct line *l, int64_t us)
@@ -339,13 +386,70 @@ static void text_conn_end(struct reporter *r, const struct conn *c, enum trk_end
             }
         }
     }
-    lemit(&l, r->out);
+    lemit_sgr(&l, r->out, (r->flags & RPT_COLOR) ? "1" : NULL);
+    if (r->flags & RPT_EXPLAIN) {
+        char sentence[EXPLAIN_MAX];
+        explain_outcome(c, why, sentence, sizeof(sentence));
+        put_explain(r->out, sentence);
+    }
+}
+
+/* One handshake half: count and percentiles in ms (hsstats.h: exact up to
+ * 64 samples, then at most 3.125 % above the true nearest-rank value). */
+static void put_half(FILE *o, const char *name, const struct hist *h)
+{
+    static const unsigned pm[4] = { 500, 900, 990, 1000 };
+    char ms[32];
+    unsigned i;
+    fprintf(o, "             %-14s %6" PRIu64, name, h->count);
+    for (i = 0; i < 4; i++) {
+        if (h->count == 0) {
+            fprintf(o, " %9s", "-");
+            continue;
+        }
+        report__ms((int64_t)hist_percentile(h, pm[i]), ms);
+        fprintf(o, " %9s", ms);
+    }
+    fputc('\n', o);
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
+/* The handshake table: times per half, retransmissions, refused ports. */
+static void put_handshakes(FILE *o, const struct hs_summary *hs)
+{
+    struct hs_port_count top[HS_TOP_PORTS];
+    size_t i, n;
+    fprintf(o, "handshake    %-14s %6s %9s %9s %9s %9s\n", "half (ms)", "n", "p50", "p90", "p99",
+            "max");
+    put_half(o, "SYN->SYN+ACK", &hs->syn_synack);
+    put_half(o, "SYN+ACK->ACK", &hs->synack_ack);
+    fprintf(o, "syn retrans  SYN %" PRIu64 " in %" PRIu64 " %s, SYN+ACK %" PRIu64 " in %" PRIu64
+               " %s\n",
+            hs->syn_retransmits, hs->syn_retransmit_conns,
+            plural(hs->syn_retransmit_conns, "connection", "connections"), hs->synack_retransmits,
+            hs->synack_retransmit_conns,
+            plural(hs->synack_retransmit_conns, "connection", "connections"));
+    n = hsstats_top_refused(hs, top, HS_TOP_PORTS);
+    fprintf(o, "refused      ");
+    if (n == 0)
+        fprintf(o, "none");
+    for (i = 0; i < n; i++)
+        fprintf(o, "%sport %u x%" PRIu64, i ? ", " : "", (unsigned)top[i].port, top[i].count);
+    fputc('\n', o);
 }
 
 static void text_finish(struct reporter *r, const struct run_stats *rs,
                         const struct tracker_stats *ts)
 {
-    FILE *o = r->out;
+    report__text_summary(r->out, rs, ts);
+}
+
+void report__text_summary(FILE *o, const struct run_stats *rs, const struct tracker_stats *ts)
+{
     uint64_t undecoded = rs->packets - rs->tcp_packets, any = 0;
     char dur[32];
     unsigned i;
@@ -379,6 +483,8 @@ static void text_finish(struct reporter *r, const struct run_stats *rs,
                ", peak %zu of %zu\n",
             ts->retransmits, ts->strays, ts->invalid, ts->untracked, ts->evicted, ts->timed_out,
             ts->peak_active, ts->capacity);
+    if (rs->hs)
+        put_handshakes(o, rs->hs);
     if (rs->have_capture_stats)
         fprintf(o, "capture      received %" PRIu64 ", dropped %" PRIu64
                    ", dropped by interface %" PRIu64 "\n",

@@ -217,7 +217,7 @@ good_alias)
     run 0 -r good.pcap -q
     no_err
     summary_packets 3
-    out_lines 7 ;; # one record + the six-line summary
+    out_lines 12 ;; # one record + the eleven-line summary (handshake table: 5)
 good_options_after_file)
     good_pcap
     run 0 read good.pcap --json -q

@@ -23,6 +23,15 @@ def check(schema, value, root, path, errors):
         for part in schema["$ref"].lstrip("#/").split("/"):
             node = node[part]
         return check(node, value, root, path, errors)
+    if "anyOf" in schema:
+        for sub in schema["anyOf"]:
+            trial = []
+            check(sub, value, root, path, trial)
+            if not trial:
+                break
+        else:
+            errors.append("%s: %r matches none of anyOf" % (path, value))
+        return
     if "type" in schema:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         ok = False

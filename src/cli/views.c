@@ -1,0 +1,152 @@
+/* views.c: the teaching-view options (--ladder, --ascii, --explain,
+ * --color, --svg, --conn) shared by read and watch (and ready for demo and
+ * craft): parsing, the colour decision (the only getenv of the views), and
+ * building the reporter, SVG file included. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "report.h"
+
+int cli_views_option(int c, const char *arg, struct cli_views *v)
+{
+    unsigned long n;
+    switch (c) {
+    case CLI_OPT_LADDER: v->ladder = true; return 1;
+    case CLI_OPT_ASCII: v->ascii = true; return 1;
+    case CLI_OPT_EXPLAIN: v->explain = true; return 1;
+    case CLI_OPT_COLOR:
+        if (strcmp(arg, "auto") == 0)
+            v->color = CLI_COLOR_AUTO;
+        else if (strcmp(arg, "always") == 0)
+            v->color = CLI_COLOR_ALWAYS;
+        else if (strcmp(arg, "never") == 0)
+            v->color = CLI_COLOR_NEVER;
+        else {
+            cli_error("--color: '%s' is not auto, always or never", arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_SVG:
+        if (!arg[0]) {
+            cli_error("--svg: empty file name");
+            return -1;
+        }
+        v->svg_path = arg;
+        return 1;
+    case CLI_OPT_CONN:
+        if (cli_parse_ulong(arg, 1, 0xFFFFFFFFUL, &n) != 0) {
+            cli_error("--conn: '%s' is not a connection number (the #N of the output)", arg);
+            return -1;
+        }
+        v->conn = n;
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int cli_views_check(const struct cli_views *v, bool json)
+{
+    if (json && (v->ladder || v->explain)) {
+        cli_error("--json cannot be combined with %s", v->ladder ? "--ladder" : "--explain");
+        return -1;
+    }
+    if (v->ascii && !v->ladder) {
+        cli_error("--ascii draws the ladder: add --ladder");
+        return -1;
+    }
+    if (v->conn && !v->ladder && !v->svg_path) {
+        cli_error("--conn selects what --ladder or --svg draws: add one of them");
+        return -1;
+    }
+    return 0;
+}
+
+static bool color_auto(void)
+{
+    const char *no = getenv("NO_COLOR"), *term = getenv("TERM");
+    if (no && no[0])
+        return false; /* https://no-color.org: present and not empty */
+    if (term && strcmp(term, "dumb") == 0)
+        return false;
+    return isatty(STDOUT_FILENO) == 1;
+}
+
+unsigned cli_views_flags(const struct cli_views *v)
+{
+    unsigned f = 0;
+    if (v->ascii)
+        f |= RPT_ASCII;
+    if (v->explain)
+        f |= RPT_EXPLAIN;
+    if (v->color == CLI_COLOR_ALWAYS || (v->color == CLI_COLOR_AUTO && color_auto()))
+        f |= RPT_COLOR;
+    return f;
+}
+
+int cli_views_open(struct cli_views *v, int *status)
+{
+    if (!v->svg_path || v->svg)
+        return 0;
+    v->svg = fopen(v->svg_path, "w");
+    if (!v->svg) {
+        cli_error("cannot write %s: %s", v->svg_path, strerror(errno));
+        *status = EXIT_OUTPUT;
+        return -1;
+    }
+    return 0;
+}
+
+struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status)
+{
+    struct reporter *main_rep, *svg_rep, *tee;
+    if (json)
+        main_rep = report_json_new(stdout, flags & ~(RPT_COLOR | RPT_EXPLAIN | RPT_ASCII));
+    else if (v->ladder)
+        main_rep = report_ladder_new(stdout, flags, v->conn);
+    else
+        main_rep = report_text_new(stdout, flags);
+    if (!main_rep) {
+        cli_error("out of memory");
+        *status = EXIT_INTERNAL;
+        return NULL;
+    }
+    if (!v->svg_path)
+        return main_rep;
+    if (cli_views_open(v, status) != 0) {
+        reporter_destroy(main_rep);
+        return NULL;
+    }
+    svg_rep = report_svg_new(v->svg, flags, v->conn);
+    tee = svg_rep ? report_tee_new(main_rep, svg_rep) : NULL;
+    if (!tee) {
+        cli_error("out of memory");
+        reporter_destroy(main_rep);
+        reporter_destroy(svg_rep);
+        fclose(v->svg);
+        v->svg = NULL;
+        *status = EXIT_INTERNAL;
+        return NULL;
+    }
+    return tee;
+}
+
+int cli_views_finish(struct cli_views *v, int status)
+{
+    int failed;
+    if (!v->svg)
+        return status;
+    failed = ferror(v->svg);
+    if (fclose(v->svg) != 0)
+        failed = 1;
+    v->svg = NULL;
+    if (failed) {
+        cli_error("writing %s failed", v->svg_path);
+        if (status == EXIT_OK)
+            return EXIT_OUTPUT;
+    }
+    return status;
+}

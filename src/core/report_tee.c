@@ -1,0 +1,91 @@
+/* report_tee.c: one reporter that feeds two (e.g. the terminal view and
+ * --svg), so the pipeline keeps a single reporter. */
+#include <stdlib.h>
+
+#include "report.h"
+
+struct tee_rep {
+    struct reporter base;
+    struct reporter *a, *b;
+};
+
+static void tee_segment(struct reporter *r, const struct pkt *p, const struct trk_verdict *v)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    if (t->a->ops->segment)
+        t->a->ops->segment(t->a, p, v);
+    if (t->b->ops->segment)
+        t->b->ops->segment(t->b, p, v);
+}
+
+static void tee_undecoded(struct reporter *r, const struct pkt *p, enum decode_status st)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    if (t->a->ops->undecoded)
+        t->a->ops->undecoded(t->a, p, st);
+    if (t->b->ops->undecoded)
+        t->b->ops->undecoded(t->b, p, st);
+}
+
+static void tee_timer(struct reporter *r, const struct conn *c, const struct trk_change *ch,
+                      uint64_t ts_ns)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    if (t->a->ops->timer_change)
+        t->a->ops->timer_change(t->a, c, ch, ts_ns);
+    if (t->b->ops->timer_change)
+        t->b->ops->timer_change(t->b, c, ch, ts_ns);
+}
+
+static void tee_conn_end(struct reporter *r, const struct conn *c, enum trk_end why,
+                         uint64_t ts_ns)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    if (t->a->ops->conn_end)
+        t->a->ops->conn_end(t->a, c, why, ts_ns);
+    if (t->b->ops->conn_end)
+        t->b->ops->conn_end(t->b, c, why, ts_ns);
+}
+
+static void tee_finish(struct reporter *r, const struct run_stats *rs,
+                       const struct tracker_stats *ts)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    if (t->a->ops->finish)
+        t->a->ops->finish(t->a, rs, ts);
+    if (t->b->ops->finish)
+        t->b->ops->finish(t->b, rs, ts);
+}
+
+static void tee_destroy(struct reporter *r)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_destroy(t->a);
+    reporter_destroy(t->b);
+    free(t);
+}
+
+static const struct reporter_ops tee_ops = {
+    .segment = tee_segment,
+    .undecoded = tee_undecoded,
+    .timer_change = tee_timer,
+    .conn_end = tee_conn_end,
+    .finish = tee_finish,
+    .destroy = tee_destroy,
+};
+
+struct reporter *report_tee_new(struct reporter *a, struct reporter *b)
+{
+    struct tee_rep *t;
+    if (!a || !b)
+        return a;
+    t = calloc(1, sizeof(*t));
+    if (!t)
+        return NULL;
+    t->base.ops = &tee_ops;
+    t->base.out = a->out;
+    t->base.flags = a->flags;
+    t->a = a;
+    t->b = b;
+    return &t->base;
+}
