@@ -22,10 +22,27 @@ uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq)
     return (e->isn_known || e->seq_base) ? seq - e->isn : seq;
 }
 
+/* Same text as "%" PRIu64 ".%06" PRIu64, without printf: the NDJSON
+ * reporter formats three times per connection record. */
 void ts_format(uint64_t ts_ns, char out[32])
 {
-    snprintf(out, 32, "%" PRIu64 ".%06" PRIu64, ts_ns / 1000000000u,
-             (ts_ns % 1000000000u) / 1000u);
+    char d[20];
+    uint64_t s = ts_ns / 1000000000u;
+    uint32_t us = (uint32_t)((ts_ns % 1000000000u) / 1000u);
+    size_t i = sizeof(d), n = 0;
+    int k;
+    do {
+        d[--i] = (char)('0' + s % 10u);
+        s /= 10u;
+    } while (s);
+    while (i < sizeof(d))
+        out[n++] = d[i++];
+    out[n++] = '.';
+    for (k = 5; k >= 0; k--) {
+        out[n + (size_t)k] = (char)('0' + us % 10u);
+        us /= 10u;
+    }
+    out[n + 6] = '\0';
 }
 
 const char *report__side_name(unsigned side)
