@@ -148,11 +148,13 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, char *errb
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
+    unsigned n = 0;
     for (;;) {
         int rc = capture_next(cap, &f, &err, errbuf);
         if (rc == CAPTURE_FRAME) {
             pipeline_feed(pl, &f);
-            if (cli_output_failed())
+            /* ferror() takes stdout's lock: ask every 256 frames, not per frame. */
+            if ((++n & 255u) == 0 && cli_output_failed())
                 return CAPTURE_ERR_NONE; /* nobody is reading: stop quietly */
         } else if (rc == CAPTURE_TIMEOUT) {
             continue;
