@@ -42,7 +42,7 @@ int main(int argc, char **argv)
     int port = 47000, lfd, one = 1, a;
     struct sockaddr_in srv;
 
-    for (a = 1; a < argc; a++) {
+    for (a = 1; a < argc; a += 2) { /* OPTION VALUE pairs */
         const char *v = a + 1 < argc ? argv[a + 1] : NULL;
         if (strcmp(argv[a], "--help") == 0 || strcmp(argv[a], "-h") == 0)
             return usage(stdout, 0);
@@ -58,7 +58,6 @@ int main(int argc, char **argv)
             limit = strtod(v, NULL);
         else
             return usage(stderr, 2);
-        a++;
     }
     if (count == 0 || port <= 0 || port > 65535 || rate < 0)
         return usage(stderr, 2);
