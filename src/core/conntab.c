@@ -6,6 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The footprint budget (issue 8): at most 256 bytes per tracked connection
+ * with its index share (8 bytes at the default capacity) and the
+ * end-of-input sort slot (4). docs/PERFORMANCE.md shows the sum. */
+_Static_assert(sizeof(struct conn) <= 256 - 8 - 4, "struct conn outgrew its budget");
+
 #define NLISTS (CT__COUNT * CT_NKIND)
 #define LIST_FREE 0xffu /* conn.lru_list of a slot on the free list */
 
