@@ -53,7 +53,9 @@ int capture_snaplen(const struct capture *c);
 #define CAPTURE_EOF (-2)   /* end of file, or capture_breakloop() */
 #define CAPTURE_ERROR (-1) /* see *err and errbuf */
 
-/* Next frame; data is valid until the next call. Offline: CAPTURE_EOF at the
+/* Next frame; data is valid until the next call. Offline files are read
+ * ahead by a second thread (same frames, same order, same end). Offline:
+ * CAPTURE_EOF at the
  * end, CAPTURE_ERROR for a cut (TRUNCATED), damaged (READ) or mixed-link-type
  * pcapng (LINKTYPE) file after every good frame before it. Live: waits at
  * most timeout_ms (the handle is non-blocking and waits in poll(), because
@@ -65,7 +67,8 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
 void capture_breakloop(struct capture *c);
 /* Live counters (pcap_stats); 0 or -1. */
 int capture_stats(struct capture *c, uint64_t *received, uint64_t *dropped, uint64_t *ifdropped);
-/* Bytes of the file consumed so far (offline progress), or -1. */
+/* Bytes of the file consumed so far (offline progress; libpcap reads a few
+ * MiB ahead of the frames handed out), or -1. */
 long long capture_file_offset(struct capture *c);
 void capture_close(struct capture *c);
 

@@ -128,18 +128,22 @@ struct ep_opts {
     uint8_t ecn;       /* SYN: ECE+CWR set; SYN+ACK: ECE set (RFC 3168 6.1.1) */
 };
 
+/* Layouts are packed for the table's footprint (at most 256 bytes per tracked
+ * connection with its index share: docs/PERFORMANCE.md): small fields first,
+ * one-bit flags, no holes. */
 struct endpoint {
     struct ip_addr addr;
-    uint16_t port;
     uint8_t state;       /* enum tcp_state */
-    bool presumed;       /* no segment from this endpoint has shown the state yet */
-    bool isn_known;
-    bool fin_sent;
-    bool sent_any;
-    bool sent_syn;       /* sent a bare SYN */
-    bool sent_synack;    /* sent a SYN+ACK */
-    bool seq_base;       /* isn holds a base for relative numbers */
+    uint16_t port;
     uint16_t syn_tx;     /* SYN or SYN+ACK transmissions with the current ISN */
+    struct ep_opts opts;
+    bool presumed : 1;   /* no segment from this endpoint has shown the state yet */
+    bool isn_known : 1;
+    bool fin_sent : 1;
+    bool sent_any : 1;
+    bool sent_syn : 1;   /* sent a bare SYN */
+    bool sent_synack : 1; /* sent a SYN+ACK */
+    bool seq_base : 1;   /* isn holds a base for relative numbers */
     uint32_t isn;        /* ISN if isn_known; else, when seq_base, the base for
                             relative numbers (first seq seen - 1, or the first
                             ack it received - 1) */
@@ -147,12 +151,12 @@ struct endpoint {
     uint32_t fin_seq;    /* sequence number of its FIN */
     uint32_t pkts;
     uint64_t bytes;      /* payload bytes as the IP length claims */
-    struct ep_opts opts;
 };
 
 struct conn {
     uint64_t id;            /* 1, 2, ... in order of first segment; stable in output */
     uint32_t generation;    /* 0 for the first connection on this 4-tuple, then 1, 2, ... */
+    uint32_t pkts;
     struct endpoint ep[2];  /* [TRK_CLIENT], [TRK_SERVER] (SEMANTICS.md 2.4) */
     uint8_t outcome;        /* enum hs_outcome */
     uint8_t close;          /* enum close_outcome */
@@ -163,7 +167,10 @@ struct conn {
     bool ended;             /* the connection reached its end (record due or emitted) */
     bool emitted;           /* the record has been emitted */
     uint8_t anomalies;      /* CONN_ANOM_* */
+    uint8_t lru_list;       /* table links (private to the tracker) */
     uint16_t syn_retransmits, synack_retransmits;
+    uint32_t hash;
+    uint32_t lru_prev, lru_next;
     uint64_t t_first_ns, t_last_ns;
     uint64_t t_syn_ns;      /* first SYN */
     uint64_t t_syn_last_ns; /* latest SYN sent before the first SYN+ACK */
@@ -171,11 +178,7 @@ struct conn {
     uint64_t t_synack_last_ns; /* latest SYN+ACK before the handshake ACK */
     uint64_t t_ack_ns;      /* handshake-completing ACK */
     uint64_t t_end_ns;      /* when the record was emitted */
-    uint32_t pkts;
-    /* table links (private to the tracker) */
-    uint32_t hash;
-    uint32_t lru_prev, lru_next;
-    uint8_t lru_list;
+    uint64_t lru_stamp;     /* table: when last seen, in touches (private) */
 };
 
 /* One endpoint's state change. */

@@ -241,7 +241,8 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pro
             pipeline_feed(pl, &f);
             if ((++n & 0xffffu) == 0)
                 progress_show(pr, cap, pl, false);
-            if (cli_output_failed())
+            /* ferror() takes stdout's lock: ask every 256 frames, not per frame. */
+            if ((n & 255u) == 0 && cli_output_failed())
                 return CAPTURE_ERR_NONE; /* nobody is reading: stop quietly */
         } else if (rc == CAPTURE_TIMEOUT) {
             continue;

@@ -260,7 +260,14 @@ int cmd_watch(int argc, char **argv)
     memset(&ccfg, 0, sizeof(ccfg));
     ccfg.device = a.device;
     ccfg.bpf = a.bpf ? a.bpf : "tcp";
-    ccfg.immediate = true;
+    /* Not immediate mode: on Linux it makes libpcap use TPACKET_V2, whose
+     * ring has one fixed slot per frame sized for the snap length (256 KiB),
+     * so 32 MiB holds about 128 frames and a burst of handshakes on lo is
+     * dropped (tcpdump --immediate-mode drops the same way). TPACKET_V3
+     * packs frames into blocks the kernel hands over when full or after
+     * the read timeout (CFG_LIVE_TIMEOUT_MS): output lags by at most that.
+     * See docs/PERFORMANCE.md, "Live". */
+    ccfg.immediate = false;
     ccfg.buffer_mb = (int)a.buffer_mb;
     cap = capture_open(&ccfg, &err, errbuf);
     free(a.bpf);

@@ -1,9 +1,18 @@
 /* conntab.c: fixed-capacity connection table (slab + linear-probing index +
- * per-class LRU lists). No allocation after conntab_new(). */
+ * LRU lists per eviction class and timeout kind). No allocation after
+ * conntab_new(); slab pages are touched only when a slot is first used. */
 #include "conntab.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The footprint budget (issue 8): at most 256 bytes per tracked connection
+ * with its index share (8 bytes at the default capacity) and the
+ * end-of-input sort slot (4). docs/PERFORMANCE.md shows the sum. */
+_Static_assert(sizeof(struct conn) <= 256 - 8 - 4, "struct conn outgrew its budget");
+
+#define NLISTS (CT__COUNT * CT_NKIND)
+#define LIST_FREE 0xffu /* conn.lru_list of a slot on the free list */
 
 struct lru {
     uint32_t head, tail; /* head = most recent */
@@ -11,17 +20,18 @@ struct lru {
 
 struct conntab {
     struct conn *slab;
-    uint8_t *used;       /* slot in use */
     uint32_t cap, count;
+    uint32_t fresh;      /* slots [fresh, cap) have never been used */
     uint32_t *index;     /* slot + 1, 0 = empty */
     uint32_t mask;
-    uint32_t free_head;  /* free list threaded through lru_next */
-    struct lru lru[CT__COUNT];
+    uint32_t free_head;  /* released slots, threaded through lru_next */
+    uint64_t clock;      /* touch stamps */
+    struct lru lru[NLISTS];
 };
 
-/* A fixed-key mixing hash: deterministic (replays are byte-identical), and
- * symmetric because the caller orders the two endpoints first. */
-static uint64_t mix64(uint64_t h)
+/* fmix64 of MurmurHash3: a fixed-key mixing finaliser, deterministic, so
+ * replays are byte-identical. */
+static inline uint64_t mix64(uint64_t h)
 {
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdULL;
@@ -31,44 +41,44 @@ static uint64_t mix64(uint64_t h)
     return h;
 }
 
-static uint64_t hash_ep(uint64_t h, const struct ip_addr *a, uint16_t port)
+static inline uint64_t load64(const uint8_t *p)
 {
-    uint64_t w0 = 0, w1 = 0;
-    int i;
-    for (i = 0; i < 8; i++) {
-        w0 = w0 << 8 | a->bytes[i];
-        w1 = w1 << 8 | a->bytes[8 + i];
-    }
-    h = mix64(h ^ w0);
-    h = mix64(h ^ w1 ^ ((uint64_t)port << 8 | a->family));
-    return h;
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
 }
 
-static int ep_cmp(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
+/* One endpoint's contribution; the two are added, so the hash does not
+ * depend on the direction of the segment and needs no comparison. */
+static inline uint64_t ep_key(const struct ip_addr *a, uint16_t port)
 {
-    int c = ipaddr_cmp(a, b);
-    if (c)
-        return c;
-    return ap < bp ? -1 : ap > bp ? 1 : 0;
+    uint64_t w0 = load64(a->bytes), w1 = load64(a->bytes + 8);
+    return mix64(w0 * 0x9e3779b97f4a7c15ULL + (w1 ^ 0xc2b2ae3d27d4eb4fULL) * 0x165667b19e3779f9ULL +
+                 ((uint64_t)port << 8 | a->family));
 }
 
-static uint32_t tuple_hash(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b,
-                           uint16_t bp)
+static inline uint32_t tuple_hash(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b,
+                                  uint16_t bp)
 {
-    uint64_t h = 0x9e3779b97f4a7c15ULL;
-    if (ep_cmp(a, ap, b, bp) <= 0) {
-        h = hash_ep(h, a, ap);
-        h = hash_ep(h, b, bp);
-    } else {
-        h = hash_ep(h, b, bp);
-        h = hash_ep(h, a, ap);
-    }
+    uint64_t h = mix64(ep_key(a, ap) + ep_key(b, bp));
     return (uint32_t)(h ^ h >> 32);
 }
 
-static uint32_t slot_of(const struct conntab *ct, const struct conn *c)
+/* Family and address bytes are contiguous (17 bytes): compare as words. */
+static inline int addr_eq(const struct ip_addr *x, const struct ip_addr *y)
+{
+    const uint8_t *p = &x->family, *q = &y->family;
+    return load64(p) == load64(q) && load64(p + 8) == load64(q + 8) && p[16] == q[16];
+}
+
+static inline uint32_t slot_of(const struct conntab *ct, const struct conn *c)
 {
     return (uint32_t)(c - ct->slab);
+}
+
+static inline unsigned list_id(enum conntab_class cls, unsigned kind)
+{
+    return (unsigned)cls * CT_NKIND + (kind < CT_NKIND ? kind : CT_NKIND - 1);
 }
 
 struct conntab *conntab_new(uint32_t cap)
@@ -81,18 +91,16 @@ struct conntab *conntab_new(uint32_t cap)
         isz <<= 1;
     ct->cap = cap;
     ct->mask = isz - 1;
+    /* calloc: the zero pages are mapped lazily, so the slab costs memory
+     * only for slots in use (new slots are handed out in order). */
     ct->slab = calloc(cap, sizeof(*ct->slab));
-    ct->used = calloc(cap, 1);
     ct->index = calloc(isz, sizeof(*ct->index));
-    if (!ct->slab || !ct->used || !ct->index) {
+    if (!ct->slab || !ct->index) {
         conntab_free(ct);
         return NULL;
     }
-    /* Free list in slot order; the pages of the slab are touched lazily. */
-    ct->free_head = cap ? 0 : CONNTAB_NIL;
-    for (i = 0; i < cap; i++)
-        ct->slab[i].lru_next = (i + 1 < cap) ? i + 1 : CONNTAB_NIL;
-    for (i = 0; i < CT__COUNT; i++)
+    ct->free_head = CONNTAB_NIL;
+    for (i = 0; i < NLISTS; i++)
         ct->lru[i].head = ct->lru[i].tail = CONNTAB_NIL;
     return ct;
 }
@@ -102,13 +110,13 @@ void conntab_free(struct conntab *ct)
     if (!ct)
         return;
     free(ct->slab);
-    free(ct->used);
     free(ct->index);
     free(ct);
 }
 
 uint32_t conntab_capacity(const struct conntab *ct) { return ct->cap; }
 uint32_t conntab_count(const struct conntab *ct) { return ct->count; }
+uint32_t conntab_slots_used(const struct conntab *ct) { return ct->fresh; }
 
 struct conn *conntab_find(struct conntab *ct, const struct ip_addr *a, uint16_t ap,
                           const struct ip_addr *b, uint16_t bp, int *a_is_ep0)
@@ -122,13 +130,13 @@ struct conn *conntab_find(struct conntab *ct, const struct ip_addr *a, uint16_t 
             return NULL;
         c = &ct->slab[v - 1];
         if (c->hash == h) {
-            if (c->ep[0].port == ap && c->ep[1].port == bp && ipaddr_eq(&c->ep[0].addr, a) &&
-                ipaddr_eq(&c->ep[1].addr, b)) {
+            if (c->ep[0].port == ap && c->ep[1].port == bp && addr_eq(&c->ep[0].addr, a) &&
+                addr_eq(&c->ep[1].addr, b)) {
                 *a_is_ep0 = 1;
                 return c;
             }
-            if (c->ep[1].port == ap && c->ep[0].port == bp && ipaddr_eq(&c->ep[1].addr, a) &&
-                ipaddr_eq(&c->ep[0].addr, b)) {
+            if (c->ep[1].port == ap && c->ep[0].port == bp && addr_eq(&c->ep[1].addr, a) &&
+                addr_eq(&c->ep[0].addr, b)) {
                 *a_is_ep0 = 0;
                 return c;
             }
@@ -152,11 +160,12 @@ static void lru_unlink(struct conntab *ct, struct conn *c)
     c->lru_prev = c->lru_next = CONNTAB_NIL;
 }
 
-static void lru_push_head(struct conntab *ct, struct conn *c, enum conntab_class cls)
+static void lru_push_head(struct conntab *ct, struct conn *c, unsigned id)
 {
-    struct lru *l = &ct->lru[cls];
+    struct lru *l = &ct->lru[id];
     uint32_t s = slot_of(ct, c);
-    c->lru_list = (uint8_t)cls;
+    c->lru_list = (uint8_t)id;
+    c->lru_stamp = ++ct->clock;
     c->lru_prev = CONNTAB_NIL;
     c->lru_next = l->head;
     if (l->head != CONNTAB_NIL)
@@ -170,16 +179,21 @@ struct conn *conntab_alloc(struct conntab *ct)
 {
     uint32_t s = ct->free_head;
     struct conn *c;
-    if (s == CONNTAB_NIL)
+    if (s != CONNTAB_NIL) {
+        c = &ct->slab[s];
+        ct->free_head = c->lru_next;
+    } else if (ct->fresh < ct->cap) {
+        c = &ct->slab[ct->fresh++];
+    } else {
         return NULL;
-    c = &ct->slab[s];
-    ct->free_head = c->lru_next;
+    }
     memset(c, 0, sizeof(*c));
     c->lru_prev = c->lru_next = CONNTAB_NIL;
+    c->lru_list = LIST_FREE;
     return c;
 }
 
-void conntab_insert(struct conntab *ct, struct conn *c, enum conntab_class cls)
+void conntab_insert(struct conntab *ct, struct conn *c, enum conntab_class cls, unsigned kind)
 {
     uint32_t s = slot_of(ct, c);
     uint32_t i;
@@ -188,9 +202,8 @@ void conntab_insert(struct conntab *ct, struct conn *c, enum conntab_class cls)
     while (ct->index[i] != 0)
         i = (i + 1) & ct->mask;
     ct->index[i] = s + 1;
-    ct->used[s] = 1;
     ct->count++;
-    lru_push_head(ct, c, cls);
+    lru_push_head(ct, c, list_id(cls, kind));
 }
 
 /* Backward-shift deletion keeps linear probing correct without tombstones. */
@@ -221,32 +234,42 @@ void conntab_release(struct conntab *ct, struct conn *c)
         i = (i + 1) & ct->mask;
     index_delete(ct, i);
     lru_unlink(ct, c);
-    ct->used[s] = 0;
     ct->count--;
+    c->lru_list = LIST_FREE;
     c->lru_next = ct->free_head;
     ct->free_head = s;
 }
 
-void conntab_touch(struct conntab *ct, struct conn *c, enum conntab_class cls)
+void conntab_touch(struct conntab *ct, struct conn *c, enum conntab_class cls, unsigned kind)
 {
-    if (c->lru_list == cls && ct->lru[cls].head == slot_of(ct, c))
+    unsigned id = list_id(cls, kind);
+    if (c->lru_list == id && ct->lru[id].head == slot_of(ct, c)) {
+        c->lru_stamp = ++ct->clock; /* already the most recent of its list */
         return;
+    }
     lru_unlink(ct, c);
-    lru_push_head(ct, c, cls);
+    lru_push_head(ct, c, id);
 }
 
 struct conn *conntab_victim(struct conntab *ct)
 {
-    int cls;
-    for (cls = 0; cls < CT__COUNT; cls++)
-        if (ct->lru[cls].tail != CONNTAB_NIL)
-            return &ct->slab[ct->lru[cls].tail];
+    unsigned cls, k;
+    for (cls = 0; cls < CT__COUNT; cls++) {
+        struct conn *best = NULL;
+        for (k = 0; k < CT_NKIND; k++) {
+            uint32_t s = ct->lru[cls * CT_NKIND + k].tail;
+            if (s != CONNTAB_NIL && (!best || ct->slab[s].lru_stamp < best->lru_stamp))
+                best = &ct->slab[s];
+        }
+        if (best)
+            return best;
+    }
     return NULL;
 }
 
-struct conn *conntab_oldest(struct conntab *ct, enum conntab_class cls)
+struct conn *conntab_oldest(struct conntab *ct, enum conntab_class cls, unsigned kind)
 {
-    uint32_t s = ct->lru[cls].tail;
+    uint32_t s = ct->lru[list_id(cls, kind)].tail;
     return s == CONNTAB_NIL ? NULL : &ct->slab[s];
 }
 
@@ -257,5 +280,5 @@ struct conn *conntab_newer(struct conntab *ct, const struct conn *c)
 
 struct conn *conntab_slot(struct conntab *ct, uint32_t i)
 {
-    return (i < ct->cap && ct->used[i]) ? &ct->slab[i] : NULL;
+    return (i < ct->fresh && ct->slab[i].lru_list != LIST_FREE) ? &ct->slab[i] : NULL;
 }

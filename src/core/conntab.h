@@ -1,10 +1,15 @@
 /* conntab.h (private): the tracker's fixed-capacity connection table.
  *
- * A slab of `cap` struct conn allocated once; an open-addressing index
- * (linear probing, backward-shift deletion) keyed by the canonical,
- * direction-free 4-tuple; and one LRU list per eviction class, so that
- * ended entries are recycled first, then unfinished handshakes, then
- * established connections (SEMANTICS.md 2, issue "bounded memory"). */
+ * A slab of `cap` struct conn allocated once (its pages are touched only as
+ * slots are first used); an open-addressing index (linear probing,
+ * backward-shift deletion) keyed by the canonical, direction-free 4-tuple;
+ * and LRU lists, one per (eviction class, timeout kind). The class orders
+ * eviction: ended entries are recycled first, then unfinished handshakes,
+ * then established connections (SEMANTICS.md 2, issue "bounded memory").
+ * The kind groups entries that share one timeout, so within a list last-seen
+ * order is also deadline order and an expiry sweep stops at the first entry
+ * that has not expired. A touch stamp orders entries across the lists of a
+ * class: the least recently seen entry of a class is the smallest stamp. */
 #ifndef TCPSHAKE_CONNTAB_H
 #define TCPSHAKE_CONNTAB_H
 
@@ -22,6 +27,9 @@ enum conntab_class {
     CT__COUNT
 };
 
+/* Timeout kinds (the tracker maps states to them); lists per class. */
+#define CT_NKIND 8u
+
 struct conntab;
 
 struct conntab *conntab_new(uint32_t cap);
@@ -36,17 +44,19 @@ struct conn *conntab_find(struct conntab *ct, const struct ip_addr *a, uint16_t 
 /* A zeroed free entry, or NULL when the table is full. The caller fills
  * ep[0], ep[1] and then calls conntab_insert(). */
 struct conn *conntab_alloc(struct conntab *ct);
-void conntab_insert(struct conntab *ct, struct conn *c, enum conntab_class cls);
+void conntab_insert(struct conntab *ct, struct conn *c, enum conntab_class cls, unsigned kind);
 /* Unlink from the index and its list and return the entry to the free list. */
 void conntab_release(struct conntab *ct, struct conn *c);
-/* Move to the head (most recent) of class cls. */
-void conntab_touch(struct conntab *ct, struct conn *c, enum conntab_class cls);
+/* Mark as just seen: move to the head (most recent) of list (cls, kind). */
+void conntab_touch(struct conntab *ct, struct conn *c, enum conntab_class cls, unsigned kind);
 /* Least recently seen entry of the lowest non-empty class; NULL if empty. */
 struct conn *conntab_victim(struct conntab *ct);
-/* Walk a class from least to most recent. */
-struct conn *conntab_oldest(struct conntab *ct, enum conntab_class cls);
+/* Walk list (cls, kind) from least to most recently seen. */
+struct conn *conntab_oldest(struct conntab *ct, enum conntab_class cls, unsigned kind);
 struct conn *conntab_newer(struct conntab *ct, const struct conn *c);
-/* Every live entry, any order: slot i in [0, capacity), NULL if free. */
+/* Every live entry, any order: slot i in [0, conntab_slots_used()), NULL if
+ * free. Slots at or past conntab_slots_used() have never held an entry. */
 struct conn *conntab_slot(struct conntab *ct, uint32_t i);
+uint32_t conntab_slots_used(const struct conntab *ct);
 
 #endif

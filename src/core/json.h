@@ -12,10 +12,16 @@
 
 #define JSON_MAX_DEPTH 8
 
+/* A line is built in buf and written with one fwrite (spilling early only
+ * when it outgrows buf), so no stdio call is made per member. */
+#define JSON_BUF 2048
+
 struct json {
     FILE *out;
     int depth;                      /* open objects/arrays; 0 = none */
     bool need_comma[JSON_MAX_DEPTH];
+    size_t n;                       /* bytes in buf */
+    char buf[JSON_BUF];
 };
 
 /* Write `s` as a JSON string, quotes included. NULL is written as null. */

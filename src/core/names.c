@@ -34,14 +34,21 @@ char *tcp_flags_words(uint16_t flags, char out[48])
         { TH_AE, "AE" },
     };
     size_t i, n = 0;
-    out[0] = '\0';
+    /* Every word at most 3 letters, 9 of them: at most 35 bytes, no printf. */
     for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+        size_t k;
         if (!(flags & order[i].bit))
             continue;
-        n += (size_t)snprintf(out + n, 48 - n, "%s%s", n ? "+" : "", order[i].word);
+        if (n)
+            out[n++] = '+';
+        for (k = 0; order[i].word[k]; k++)
+            out[n++] = order[i].word[k];
     }
-    if (n == 0)
-        snprintf(out, 48, "NONE");
+    if (n == 0) {
+        memcpy(out, "NONE", 5);
+        return out;
+    }
+    out[n] = '\0';
     return out;
 }
 

@@ -5,12 +5,49 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void format_v6(const uint8_t b[16], char out[IPADDR_STRLEN])
+/* Small formatters instead of snprintf: endpoints are formatted for every
+ * record and printed line. Each returns the end of what it wrote. */
+static char *put_dec(char *o, unsigned v)
+{
+    char d[10];
+    int i = 0;
+    do {
+        d[i++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (i > 0)
+        *o++ = d[--i];
+    return o;
+}
+
+static char *put_hex16(char *o, unsigned v)
+{
+    static const char hex[] = "0123456789abcdef";
+    int sh = 12;
+    while (sh > 0 && ((v >> sh) & 15u) == 0)
+        sh -= 4; /* no leading zeros (RFC 5952 section 4.1) */
+    for (; sh >= 0; sh -= 4)
+        *o++ = hex[(v >> sh) & 15u];
+    return o;
+}
+
+static char *put_v4(char *o, const uint8_t b[4])
+{
+    int i;
+    for (i = 0; i < 4; i++) {
+        if (i)
+            *o++ = '.';
+        o = put_dec(o, b[i]);
+    }
+    return o;
+}
+
+static char *format_v6(const uint8_t b[16], char *o)
 {
     /* RFC 5952 section 4: lowercase hex, no leading zeros, the longest run
      * (first if tied) of two or more zero groups becomes "::". */
     uint16_t g[8];
-    int best = -1, best_len = 0, i, n = 0;
+    int best = -1, best_len = 0, i;
     for (i = 0; i < 8; i++)
         g[i] = (uint16_t)((uint16_t)b[2 * i] << 8 | b[2 * i + 1]);
     for (i = 0; i < 8;) {
@@ -25,40 +62,51 @@ static void format_v6(const uint8_t b[16], char out[IPADDR_STRLEN])
     }
     /* IPv4-mapped ::ffff:a.b.c.d (RFC 5952 section 5). */
     if (best == 0 && best_len == 5 && g[5] == 0xffff) {
-        snprintf(out, IPADDR_STRLEN, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
-        return;
+        memcpy(o, "::ffff:", 7);
+        return put_v4(o + 7, b + 12);
     }
-    out[0] = '\0';
     for (i = 0; i < 8; i++) {
         if (i == best) {
-            n += snprintf(out + n, (size_t)(IPADDR_STRLEN - n), "::");
+            *o++ = ':';
+            *o++ = ':';
             i += best_len - 1;
             continue;
         }
-        n += snprintf(out + n, (size_t)(IPADDR_STRLEN - n), "%s%x",
-                      (i > 0 && i != best + best_len) ? ":" : "", g[i]);
+        if (i > 0 && i != best + best_len)
+            *o++ = ':';
+        o = put_hex16(o, g[i]);
     }
+    return o;
+}
+
+/* At most 45 characters ("ffff:...:ffff" is 39, "::ffff:255.255.255.255" 22). */
+static char *format_addr(const struct ip_addr *a, char *o)
+{
+    if (a->family == IPADDR_V4)
+        return put_v4(o, a->bytes);
+    if (a->family == IPADDR_V6)
+        return format_v6(a->bytes, o);
+    *o++ = '?';
+    return o;
 }
 
 void ipaddr_format(const struct ip_addr *a, char out[IPADDR_STRLEN])
 {
-    if (a->family == IPADDR_V4)
-        snprintf(out, IPADDR_STRLEN, "%u.%u.%u.%u", a->bytes[0], a->bytes[1], a->bytes[2],
-                 a->bytes[3]);
-    else if (a->family == IPADDR_V6)
-        format_v6(a->bytes, out);
-    else
-        snprintf(out, IPADDR_STRLEN, "?");
+    *format_addr(a, out) = '\0';
 }
 
 void endpoint_format(const struct ip_addr *a, uint16_t port, char out[ENDPOINT_STRLEN])
 {
-    char ip[IPADDR_STRLEN];
-    ipaddr_format(a, ip);
-    if (a->family == IPADDR_V6)
-        snprintf(out, ENDPOINT_STRLEN, "[%s]:%u", ip, port);
-    else
-        snprintf(out, ENDPOINT_STRLEN, "%s:%u", ip, port);
+    char *o = out;
+    bool v6 = a->family == IPADDR_V6;
+    if (v6)
+        *o++ = '[';
+    o = format_addr(a, o);
+    if (v6)
+        *o++ = ']';
+    *o++ = ':';
+    o = put_dec(o, port);
+    *o = '\0';
 }
 
 static int parse_v4(const char *s, uint8_t out[4])

@@ -99,8 +99,7 @@ enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f)
     struct trk_verdict *v = &pl->last;
     enum decode_status st;
 
-    memset(p, 0, sizeof(*p));
-    st = decode_frame(pl->lt, f, p);
+    st = decode_frame(pl->lt, f, p); /* fills *p from zero */
     if ((unsigned)st >= DECODE__COUNT)
         st = DECODE_MALFORMED; /* defensive: a status we cannot name */
 

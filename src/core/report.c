@@ -41,10 +41,13 @@ uint32_t conn_rel_seq(const struct conn *c, int side, uint32_t seq)
     return (e->isn_known || e->seq_base) ? seq - e->isn : seq;
 }
 
+static void fixed_point(char *out, bool neg, uint64_t whole, uint64_t frac, int digits);
+
+/* Same text as "%" PRIu64 ".%06" PRIu64, without printf: the reporters
+ * format several times per connection record. */
 void ts_format(uint64_t ts_ns, char out[32])
 {
-    snprintf(out, 32, "%" PRIu64 ".%06" PRIu64, ts_ns / 1000000000u,
-             (ts_ns % 1000000000u) / 1000u);
+    fixed_point(out, false, ts_ns / 1000000000u, (ts_ns % 1000000000u) / 1000u, 6);
 }
 
 const char *report__side_name(unsigned side)
@@ -53,20 +56,41 @@ const char *report__side_name(unsigned side)
     return side < 2 ? names[side] : "?";
 }
 
+/* "[-]INT.FRAC" with `digits` decimals of frac: "%s%" PRIu64 ".%0*" PRIu64. */
+static void fixed_point(char *out, bool neg, uint64_t whole, uint64_t frac, int digits)
+{
+    char d[20];
+    size_t i = sizeof(d), n = 0;
+    int k;
+    if (neg)
+        out[n++] = '-';
+    do {
+        d[--i] = (char)('0' + whole % 10u);
+        whole /= 10u;
+    } while (whole);
+    while (i < sizeof(d))
+        out[n++] = d[i++];
+    out[n++] = '.';
+    for (k = digits - 1; k >= 0; k--) {
+        out[n + (size_t)k] = (char)('0' + frac % 10u);
+        frac /= 10u;
+    }
+    out[n + (size_t)digits] = '\0';
+}
+
 void report__rel_time(uint64_t a_ns, uint64_t b_ns, char out[32])
 {
     /* Captures can go back in time (merged files, clock steps): keep the sign. */
     bool neg = a_ns < b_ns;
     uint64_t d = neg ? b_ns - a_ns : a_ns - b_ns;
-    snprintf(out, 32, "%s%" PRIu64 ".%06" PRIu64, neg ? "-" : "", d / 1000000000u,
-             (d % 1000000000u) / 1000u);
+    fixed_point(out, neg, d / 1000000000u, (d % 1000000000u) / 1000u, 6);
 }
 
 void report__ms(int64_t us, char out[32])
 {
     bool neg = us < 0;
     uint64_t u = neg ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
-    snprintf(out, 32, "%s%" PRIu64 ".%03" PRIu64, neg ? "-" : "", u / 1000u, u % 1000u);
+    fixed_point(out, neg, u / 1000u, u % 1000u, 3);
 }
 
 bool report__opts_known(const struct endpoint *e)

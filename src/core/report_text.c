@@ -65,6 +65,45 @@ __attribute__((format(printf, 2, 3))) static void lp(struct line *l, const char 
         l->n = sizeof(l->buf) - 1;
 }
 
+/* Printf-free appends for the per-segment path (same text as lp()). */
+static void lput_n(struct line *l, const char *s, size_t n)
+{
+    if (n > sizeof(l->buf) - 1 - l->n)
+        n = sizeof(l->buf) - 1 - l->n;
+    memcpy(l->buf + l->n, s, n);
+    l->n += n;
+    l->buf[l->n] = '\0';
+}
+
+static void lput(struct line *l, const char *s)
+{
+    lput_n(l, s, strlen(s));
+}
+
+static void lput_u64(struct line *l, uint64_t v)
+{
+    char d[20];
+    size_t i = sizeof(d);
+    do {
+        d[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    lput_n(l, d + i, sizeof(d) - i);
+}
+
+/* s right-aligned in a field of `w` ("%*s"), or left-aligned ("%-*s"). */
+static void lput_w(struct line *l, const char *s, int w, bool left)
+{
+    size_t n = strlen(s), pad = (size_t)(w > 0 && (size_t)w > n ? (size_t)w - n : 0);
+    if (left)
+        lput_n(l, s, n);
+    while (pad-- > 0 && l->n < sizeof(l->buf) - 1)
+        l->buf[l->n++] = ' ';
+    l->buf[l->n] = '\0';
+    if (!left)
+        lput_n(l, s, n);
+}
+
 /* Pad with spaces to column `col`, but always leave at least `gap` spaces. */
 static void lpad(struct line *l, size_t col, size_t gap)
 {
@@ -82,12 +121,12 @@ static void lemit_sgr(struct line *l, FILE *out, const char *sgr)
 {
     while (l->n > 0 && l->buf[l->n - 1] == ' ')
         l->n--;
-    l->buf[l->n] = '\0';
-    if (sgr)
+    if (sgr) {
+        l->buf[l->n] = '\0';
         fprintf(out, "\033[%sm%s\033[0m\n", sgr, l->buf);
-    else {
-        fputs(l->buf, out);
-        putc('\n', out);
+    } else {
+        l->buf[l->n++] = '\n'; /* one write per line: no printf on the hot path */
+        fwrite(l->buf, 1, l->n, out);
     }
 }
 
@@ -138,11 +177,12 @@ static void put_head(struct text_rep *t, struct line *l, uint64_t ts_ns, uint64_
     char rel[32];
     note_time(t, ts_ns);
     report__rel_time(ts_ns, t->t0_ns, rel);
-    lp(l, "%*s ", COL_TIME, rel);
+    lput_w(l, rel, COL_TIME, false);
+    lput_n(l, " #", 2);
     if (id)
-        lp(l, "#%" PRIu64, id);
+        lput_u64(l, id);
     else
-        lp(l, "#-");
+        lput_n(l, "-", 1);
     lpad(l, COL_TIME + 1 + COL_ID, 1);
 }
 
@@ -162,13 +202,17 @@ static void put_endpoints(struct text_rep *t, struct line *l, const struct ip_ad
         t->ep_w = dw;
     if (t->ep_w < EP_MIN_W)
         t->ep_w = EP_MIN_W;
-    lp(l, "%*s > %-*s", t->ep_w, s, t->ep_w, d);
-    lp(l, "  ");
+    lput_w(l, s, t->ep_w, false);
+    lput_n(l, " > ", 3);
+    lput_w(l, d, t->ep_w, true);
+    lput_n(l, "  ", 2);
 }
 
 static void put_state(struct line *l, unsigned st, bool presumed)
 {
-    lp(l, "%s%s", tcp_state_name((enum tcp_state)st), presumed ? "?" : "");
+    lput(l, tcp_state_name((enum tcp_state)st));
+    if (presumed)
+        lput_n(l, "?", 1);
 }
 
 /* One endpoint's column: its changes, or its state when it did not move. */
@@ -177,18 +221,19 @@ static void put_side(struct line *l, const struct conn *c, unsigned side,
 {
     unsigned i, shown = 0;
     int last_to = -1;
-    lp(l, "%s ", report__side_name(side));
+    lput(l, report__side_name(side));
+    lput_n(l, " ", 1);
     for (i = 0; i < nch; i++) {
         if (ch[i].side != side)
             continue;
         if (shown > 0 && (int)ch[i].from == last_to) {
-            lp(l, "->");            /* chain: A->B->C */
+            lput_n(l, "->", 2);     /* chain: A->B->C */
         } else {
             if (shown > 0)
-                lp(l, ",");
+                lput_n(l, ",", 1);
             if (!(ch[i].presumed && ch[i].from == TS_CLOSED)) {
                 put_state(l, ch[i].from, false);
-                lp(l, "->");
+                lput_n(l, "->", 2);
             }
         }
         put_state(l, ch[i].to, ch[i].presumed);
@@ -234,7 +279,7 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
     struct text_rep *t = (struct text_rep *)r;
     const struct conn *c = v->conn;
     struct line l = { .n = 0 };
-    char words[48], seqbuf[96], opts[256];
+    char words[48], opts[256];
     size_t seq_start;
     uint32_t seq = p->seq, ack = p->ack;
     unsigned i;
@@ -247,7 +292,7 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
 
     put_head(t, &l, p->ts_ns, c ? c->id : 0);
     put_endpoints(t, &l, &p->src, p->sport, &p->dst, p->dport);
-    lp(&l, "%s", tcp_flags_words(p->flags, words));
+    lput(&l, tcp_flags_words(p->flags, words));
     lpad(&l, l.n - strlen(words) + COL_FLAGS, 1);
 
     if (c && !(r->flags & RPT_ABS_SEQ)) {
@@ -256,12 +301,16 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
         ack = conn_rel_seq(c, 1 - me, p->ack);
     }
     seq_start = l.n;
-    snprintf(seqbuf, sizeof(seqbuf), "seq %" PRIu32, seq);
-    lp(&l, "%s", seqbuf);
-    if (p->flags & TH_ACK)
-        lp(&l, " ack %" PRIu32, ack);
-    if (p->payload_len)
-        lp(&l, " len %" PRIu32, p->payload_len);
+    lput_n(&l, "seq ", 4);
+    lput_u64(&l, seq);
+    if (p->flags & TH_ACK) {
+        lput_n(&l, " ack ", 5);
+        lput_u64(&l, ack);
+    }
+    if (p->payload_len) {
+        lput_n(&l, " len ", 5);
+        lput_u64(&l, p->payload_len);
+    }
     lpad(&l, seq_start + ((r->flags & RPT_ABS_SEQ) ? COL_SEQ_ABS : COL_SEQ_REL), 2);
 
     if (c)
@@ -270,16 +319,24 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
     if (p->opt.nlayout > 0 || p->opt.present) {
         opts[0] = '\0';
         tcpopt_format(&p->opt, opts, (int)sizeof(opts));
-        if (opts[0])
-            lp(&l, "[%s] ", opts);
+        if (opts[0]) {
+            lput_n(&l, "[", 1);
+            lput(&l, opts);
+            lput_n(&l, "] ", 2);
+        }
     }
     for (i = 0; i < 16; i++) {
         uint32_t bit = 1u << i;
-        if ((v->notes & bit) && report__note_shown(bit) && trk_note_name(bit))
-            lp(&l, "%s ", trk_note_name(bit));
+        if ((v->notes & bit) && report__note_shown(bit) && trk_note_name(bit)) {
+            lput(&l, trk_note_name(bit));
+            lput_n(&l, " ", 1);
+        }
     }
-    if (c && (v->notes & TRK_NOTE_OUTCOME))
-        lp(&l, "outcome %s ", hs_outcome_name((enum hs_outcome)c->outcome));
+    if (c && (v->notes & TRK_NOTE_OUTCOME)) {
+        lput_n(&l, "outcome ", 8);
+        lput(&l, hs_outcome_name((enum hs_outcome)c->outcome));
+        lput_n(&l, " ", 1);
+    }
     if (r->flags & RPT_VERBOSE) {
         lp(&l, "ttl %u win %u", p->ttl, p->win);
         put_anomalies(&l, p->anomalies);
@@ -336,11 +393,11 @@ static void put_rtt(struct line *l, int64_t us)
 {
     char ms[32];
     if (us < 0) {
-        lp(l, "-");
+        lput_n(l, "-", 1);
         return;
     }
     report__ms(us, ms);
-    lp(l, "%s", ms);
+    lput(l, ms);
 }
 
 static void text_conn_end(struct reporter *r, const struct conn *c, enum trk_end why,
@@ -355,26 +412,34 @@ static void text_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     put_endpoints(t, &l, &c->ep[TRK_CLIENT].addr, c->ep[TRK_CLIENT].port,
                   &c->ep[TRK_SERVER].addr, c->ep[TRK_SERVER].port);
     start = l.n;
-    lp(&l, "conn");
+    lput_n(&l, "conn", 4);
     lpad(&l, start + COL_FLAGS, 1);
-    lp(&l, "%s", hs_outcome_name((enum hs_outcome)c->outcome));
+    lput(&l, hs_outcome_name((enum hs_outcome)c->outcome));
     if (c->simultaneous)
-        lp(&l, " simultaneous");
+        lput(&l, " simultaneous");
     if (c->roles_guessed)
-        lp(&l, " roles-guessed");
-    lp(&l, "  client ");
+        lput(&l, " roles-guessed");
+    lput(&l, "  client ");
     put_state(&l, c->ep[TRK_CLIENT].state, c->ep[TRK_CLIENT].presumed);
-    lp(&l, "  server ");
+    lput(&l, "  server ");
     put_state(&l, c->ep[TRK_SERVER].state, c->ep[TRK_SERVER].presumed);
-    lp(&l, "  rtt ");
+    lput(&l, "  rtt ");
     put_rtt(&l, conn_rtt_syn_synack_us(c));
-    lp(&l, "/");
+    lput_n(&l, "/", 1);
     put_rtt(&l, conn_rtt_synack_ack_us(c));
-    lp(&l, " ms  retransmits %u/%u  %" PRIu32 " pkts  %s", (unsigned)c->syn_retransmits,
-       (unsigned)c->synack_retransmits, c->pkts,
-       close_outcome_name((enum close_outcome)c->close));
-    if (why != TRK_END_FINISHED)
-        lp(&l, " (%s)", trk_end_name(why));
+    lput(&l, " ms  retransmits ");
+    lput_u64(&l, c->syn_retransmits);
+    lput_n(&l, "/", 1);
+    lput_u64(&l, c->synack_retransmits);
+    lput_n(&l, "  ", 2);
+    lput_u64(&l, c->pkts);
+    lput(&l, " pkts  ");
+    lput(&l, close_outcome_name((enum close_outcome)c->close));
+    if (why != TRK_END_FINISHED) {
+        lput_n(&l, " (", 2);
+        lput(&l, trk_end_name(why));
+        lput_n(&l, ")", 1);
+    }
     if ((r->flags & RPT_VERBOSE) && c->anomalies) {
         bool first = true;
         lp(&l, "  anomalies ");

@@ -387,6 +387,27 @@ static void put(struct fmtbuf *f, const char *fmt, ...)
         f->len += (size_t)n;
 }
 
+/* printf-free appends for the common options (same text as put()). */
+static void put_lit(struct fmtbuf *f, const char *s)
+{
+    while (*s && f->cap > 0 && f->len + 1 < f->cap)
+        f->out[f->len++] = *s++;
+    if (f->cap > 0)
+        f->out[f->len] = '\0';
+}
+
+static void put_num(struct fmtbuf *f, uint32_t v)
+{
+    char d[11];
+    int i = 10;
+    d[10] = '\0';
+    do {
+        d[--i] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    put_lit(f, d + i);
+}
+
 static void put_tfo(struct fmtbuf *f, const struct tcp_opts *o, const char *name)
 {
     unsigned i;
@@ -407,19 +428,21 @@ static void put_entry(struct fmtbuf *f, const struct tcp_opts *o, uint8_t kind, 
 
     switch (kind) {
     case TCPOPT_EOL:
-        put(f, "eol");
+        put_lit(f, "eol");
         return;
     case TCPOPT_NOP:
-        put(f, "nop");
+        put_lit(f, "nop");
         return;
     case TCPOPT_MSS:
-        put(f, "mss %" PRIu16, o->mss);
+        put_lit(f, "mss ");
+        put_num(f, o->mss);
         return;
     case TCPOPT_WSCALE:
-        put(f, "wscale %u", (unsigned)o->wscale);
+        put_lit(f, "wscale ");
+        put_num(f, o->wscale);
         return;
     case TCPOPT_SACK_OK:
-        put(f, "sackOK");
+        put_lit(f, "sackOK");
         return;
     case TCPOPT_SACK:
         put(f, "sack %u ", (unsigned)o->nsack);
@@ -427,7 +450,10 @@ static void put_entry(struct fmtbuf *f, const struct tcp_opts *o, uint8_t kind, 
             put(f, "{%" PRIu32 ":%" PRIu32 "}", o->sack[i].left, o->sack[i].right);
         return;
     case TCPOPT_TS:
-        put(f, "TS val %" PRIu32 " ecr %" PRIu32, o->ts_val, o->ts_ecr);
+        put_lit(f, "TS val ");
+        put_num(f, o->ts_val);
+        put_lit(f, " ecr ");
+        put_num(f, o->ts_ecr);
         return;
     case TCPOPT_MD5:
         put(f, "md5");
@@ -481,7 +507,7 @@ int tcpopt_format(const struct tcp_opts *o, char *out, int cap)
 
     for (i = 0; i < o->nlayout && i < TCPOPT_MAX_LAYOUT; i++) {
         if (i > 0)
-            put(&f, ",");
+            put_lit(&f, ",");
         if (bad && i + 1 == o->nlayout)
             put(&f, "[bad opt]"); /* parsing stopped at this one */
         else

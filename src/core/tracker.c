@@ -15,18 +15,29 @@
 
 #define NS_PER_S 1000000000ULL
 
-struct id_slot {
-    uint64_t id;
-    uint32_t slot;
+/* Timeout kinds: the states that share one timeout (conntab lists). */
+enum to_kind {
+    TK_SYN_SENT,
+    TK_SYN_RECV,
+    TK_ESTABLISHED,
+    TK_FIN_WAIT,
+    TK_CLOSE_WAIT,
+    TK_LAST_ACK,
+    TK_TIME_WAIT,
+    TK_CLOSE,
+    TK__COUNT
 };
+_Static_assert(TK__COUNT == CT_NKIND, "one conntab list per timeout kind");
 
 struct tracker {
     struct tracker_cfg cfg;
     struct conntab *ct;
-    struct id_slot *order;  /* scratch for tracker_finish(), capacity entries */
+    uint32_t *order;        /* scratch (slots) for tracker_finish(), capacity entries */
     uint64_t next_id;
     uint64_t next_sweep_ns;
-    uint64_t min_timeout_ns;
+    uint64_t kind_ns[TK__COUNT]; /* timeout of each kind */
+    uint64_t max_ts_ns;     /* newest segment time fed */
+    uint64_t back_ns;       /* largest step back in segment time seen */
     struct tracker_stats st;
 };
 
@@ -111,16 +122,14 @@ struct tracker *tracker_new(const struct tracker_cfg *cfg)
     c.to_time_wait_ns = pick(c.to_time_wait_ns, CFG_TO_TIME_WAIT_S);
     c.to_close_ns = pick(c.to_close_ns, CFG_TO_CLOSE_S);
     t->cfg = c;
-    t->min_timeout_ns = c.to_close_ns;
-    {
-        const uint64_t all[] = { c.to_syn_sent_ns, c.to_syn_recv_ns, c.to_established_ns,
-                                 c.to_fin_wait_ns, c.to_close_wait_ns, c.to_last_ack_ns,
-                                 c.to_time_wait_ns };
-        size_t i;
-        for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
-            if (all[i] < t->min_timeout_ns)
-                t->min_timeout_ns = all[i];
-    }
+    t->kind_ns[TK_SYN_SENT] = c.to_syn_sent_ns;
+    t->kind_ns[TK_SYN_RECV] = c.to_syn_recv_ns;
+    t->kind_ns[TK_ESTABLISHED] = c.to_established_ns;
+    t->kind_ns[TK_FIN_WAIT] = c.to_fin_wait_ns;
+    t->kind_ns[TK_CLOSE_WAIT] = c.to_close_wait_ns;
+    t->kind_ns[TK_LAST_ACK] = c.to_last_ack_ns;
+    t->kind_ns[TK_TIME_WAIT] = c.to_time_wait_ns;
+    t->kind_ns[TK_CLOSE] = c.to_close_ns;
     t->ct = conntab_new((uint32_t)cap);
     t->order = calloc(cap, sizeof(*t->order));
     if (!t->ct || !t->order) {
@@ -182,6 +191,53 @@ static enum conntab_class class_of(const struct conn *c)
     if (c->outcome == HS_PENDING && (c->client_syn_seen || c->synack_seen))
         return CT_HANDSHAKE;
     return CT_OPEN;
+}
+
+/* The timeout kind of one endpoint state (SEMANTICS.md 3). */
+static enum to_kind state_kind(uint8_t s)
+{
+    switch (s) {
+    case TS_SYN_SENT:
+        return TK_SYN_SENT;
+    case TS_SYN_RECV:
+        return TK_SYN_RECV;
+    case TS_FIN_WAIT_1:
+    case TS_FIN_WAIT_2:
+    case TS_CLOSING:
+        return TK_FIN_WAIT;
+    case TS_CLOSE_WAIT:
+        return TK_CLOSE_WAIT;
+    case TS_LAST_ACK:
+        return TK_LAST_ACK;
+    case TS_TIME_WAIT:
+        return TK_TIME_WAIT;
+    case TS_CLOSED:
+        return TK_CLOSE;
+    case TS_ESTABLISHED:
+    case TS_LISTEN:
+    default:
+        return TK_ESTABLISHED;
+    }
+}
+
+/* The connection's timeout: an ended entry lingers (TIME_WAIT or CLOSE);
+ * a live one gets the shortest timeout of its two endpoints' states, as
+ * conntrack's single state would. */
+static enum to_kind conn_kind(const struct tracker *t, const struct conn *c)
+{
+    enum to_kind a, b;
+    if (c->ended)
+        return (c->ep[0].state == TS_TIME_WAIT || c->ep[1].state == TS_TIME_WAIT) ? TK_TIME_WAIT
+                                                                                  : TK_CLOSE;
+    a = state_kind(c->ep[0].state);
+    b = state_kind(c->ep[1].state);
+    return t->kind_ns[b] < t->kind_ns[a] ? b : a;
+}
+
+/* The segment just fed was seen on c: last-seen order and timeout list. */
+static void touch(struct tracker *t, struct conn *c)
+{
+    conntab_touch(t->ct, c, class_of(c), conn_kind(t, c));
 }
 
 static void copy_opts(struct endpoint *e, const struct pkt *p)
@@ -319,7 +375,7 @@ static struct conn *new_conn(struct tracker *t, const struct pkt *p, uint32_t ge
         c->anomalies |= CONN_ANOM_SELF_CONNECT;
         c->simultaneous = true;
     }
-    conntab_insert(t->ct, c, CT_HANDSHAKE);
+    conntab_insert(t->ct, c, CT_HANDSHAKE, conn_kind(t, c));
     t->st.connections++;
     if (conntab_count(t->ct) > t->st.peak_active)
         t->st.peak_active = conntab_count(t->ct);
@@ -609,6 +665,11 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
     uint32_t seglen;
 
     memset(v, 0, sizeof(*v));
+    /* Expiry relies on how far segment time ever steps back (see sweep). */
+    if (p->ts_ns >= t->max_ts_ns)
+        t->max_ts_ns = p->ts_ns;
+    else if (t->max_ts_ns - p->ts_ns > t->back_ns)
+        t->back_ns = t->max_ts_ns - p->ts_ns;
     c = conntab_find(t->ct, &p->src, p->sport, &p->dst, p->dport, &a_is_ep0);
 
     /* conntrack treats SYN+FIN, SYN+RST and flagless segments as INVALID:
@@ -623,6 +684,7 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         c->anomalies |= CONN_ANOM_INVALID_FLAGS;
         c->pkts++;
         c->t_last_ns = p->ts_ns;
+        touch(t, c); /* seen: its timeout counts from this segment */
         v->conn = c;
         v->from_client = a_is_ep0;
         return;
@@ -659,6 +721,7 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         c->pkts++;
         c->t_last_ns = p->ts_ns;
         c->ep[a_is_ep0 ? 0 : 1].pkts++;
+        touch(t, c);
         v->conn = c;
         v->from_client = a_is_ep0;
         v->notes |= TRK_NOTE_AFTER_END;
@@ -734,51 +797,10 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         t->st.strays++;
     if (c->ended)
         finalize(c, TRK_END_FINISHED);
-    conntab_touch(t->ct, c, class_of(c));
+    touch(t, c);
 }
 
 /* ---- time ---------------------------------------------------------------- */
-
-static uint64_t state_timeout(const struct tracker *t, uint8_t s)
-{
-    switch (s) {
-    case TS_SYN_SENT:
-        return t->cfg.to_syn_sent_ns;
-    case TS_SYN_RECV:
-        return t->cfg.to_syn_recv_ns;
-    case TS_FIN_WAIT_1:
-    case TS_FIN_WAIT_2:
-    case TS_CLOSING:
-        return t->cfg.to_fin_wait_ns;
-    case TS_CLOSE_WAIT:
-        return t->cfg.to_close_wait_ns;
-    case TS_LAST_ACK:
-        return t->cfg.to_last_ack_ns;
-    case TS_TIME_WAIT:
-        return t->cfg.to_time_wait_ns;
-    case TS_CLOSED:
-        return t->cfg.to_close_ns;
-    case TS_ESTABLISHED:
-    case TS_LISTEN:
-    default:
-        return t->cfg.to_established_ns;
-    }
-}
-
-/* The connection's timeout: an ended entry lingers (TIME_WAIT or CLOSE);
- * a live one gets the shortest timeout of its two endpoints' states, as
- * conntrack's single state would. */
-static uint64_t conn_timeout(const struct tracker *t, const struct conn *c)
-{
-    uint64_t a, b;
-    if (c->ended)
-        return (c->ep[0].state == TS_TIME_WAIT || c->ep[1].state == TS_TIME_WAIT)
-                   ? t->cfg.to_time_wait_ns
-                   : t->cfg.to_close_ns;
-    a = state_timeout(t, c->ep[0].state);
-    b = state_timeout(t, c->ep[1].state);
-    return a < b ? a : b;
-}
 
 static void expire_one(struct tracker *t, struct conn *c, uint64_t now_ns,
                        const struct trk_sink *sink)
@@ -802,6 +824,30 @@ static void expire_one(struct tracker *t, struct conn *c, uint64_t now_ns,
     conntab_release(t->ct, c);
 }
 
+/* The next entry of list (cls, k), from c on, whose timeout has passed at
+ * now_ns; NULL when no later entry of the list can have expired. A list is
+ * in last-seen order and its entries share one timeout, so with segment
+ * times that never step back the first live entry ends the walk. If they
+ * step back by at most back_ns, an entry seen after c has t_last at least
+ * c's t_last - back_ns, so the walk ends at the first entry whose t_last is
+ * more than back_ns too new. */
+static struct conn *next_expired(struct tracker *t, struct conn *c, enum to_kind k,
+                                 uint64_t now_ns)
+{
+    uint64_t to = t->kind_ns[k];
+    for (; c; c = conntab_newer(t->ct, c)) {
+        if (c->t_last_ns + to <= now_ns)
+            return c;
+        if (c->t_last_ns + to > now_ns + t->back_ns)
+            return NULL;
+    }
+    return NULL;
+}
+
+/* Every entry whose timeout has passed expires, class by class (ended
+ * entries, handshakes, open connections) and within a class in last-seen
+ * order: the lists of the class are merged by touch stamp. The work is
+ * proportional to the entries that expire, not to the table. */
 size_t tracker_expire(struct tracker *t, uint64_t now_ns, const struct trk_sink *sink)
 {
     size_t emitted = 0;
@@ -810,46 +856,74 @@ size_t tracker_expire(struct tracker *t, uint64_t now_ns, const struct trk_sink 
         return 0;
     t->next_sweep_ns = now_ns + (uint64_t)CFG_EXPIRE_SWEEP_S * NS_PER_S;
     for (cls = 0; cls < CT__COUNT; cls++) {
-        struct conn *c = conntab_oldest(t->ct, (enum conntab_class)cls);
-        while (c) {
-            struct conn *next = conntab_newer(t->ct, c);
-            /* Entries are in last-seen order: once even the shortest
-             * timeout has not passed, no newer entry can have expired. */
-            if (c->t_last_ns + t->min_timeout_ns > now_ns)
+        struct conn *cur[TK__COUNT];
+        unsigned k;
+        for (k = 0; k < TK__COUNT; k++)
+            cur[k] = next_expired(t, conntab_oldest(t->ct, (enum conntab_class)cls, k),
+                                  (enum to_kind)k, now_ns);
+        for (;;) {
+            unsigned best = TK__COUNT;
+            struct conn *c;
+            for (k = 0; k < TK__COUNT; k++)
+                if (cur[k] && (best == TK__COUNT || cur[k]->lru_stamp < cur[best]->lru_stamp))
+                    best = k;
+            if (best == TK__COUNT)
                 break;
-            if (c->t_last_ns + conn_timeout(t, c) <= now_ns) {
-                if (!c->emitted)
-                    emitted++;
-                expire_one(t, c, now_ns, sink);
-            }
-            c = next;
+            c = cur[best];
+            /* Step past c before it is released. */
+            cur[best] = next_expired(t, conntab_newer(t->ct, c), (enum to_kind)best, now_ns);
+            if (!c->emitted)
+                emitted++;
+            expire_one(t, c, now_ns, sink);
         }
     }
     return emitted;
 }
 
-static int cmp_id(const void *a, const void *b)
+/* In-place heapsort of slots by connection id: no scratch beyond the slot
+ * array, no recursion, no comparison callback. */
+static void sift(struct conntab *ct, uint32_t *a, uint32_t i, uint32_t n)
 {
-    const struct id_slot *x = a, *y = b;
-    return x->id < y->id ? -1 : x->id > y->id;
+    for (;;) {
+        uint32_t l = 2 * i + 1, m = i, tmp;
+        if (l < n && conntab_slot(ct, a[l])->id > conntab_slot(ct, a[m])->id)
+            m = l;
+        if (l + 1 < n && conntab_slot(ct, a[l + 1])->id > conntab_slot(ct, a[m])->id)
+            m = l + 1;
+        if (m == i)
+            return;
+        tmp = a[i];
+        a[i] = a[m];
+        a[m] = tmp;
+        i = m;
+    }
+}
+
+static void sort_by_id(struct conntab *ct, uint32_t *a, uint32_t n)
+{
+    uint32_t i, tmp;
+    for (i = n / 2; i-- > 0;)
+        sift(ct, a, i, n);
+    for (i = n; i-- > 1;) {
+        tmp = a[0];
+        a[0] = a[i];
+        a[i] = tmp;
+        sift(ct, a, 0, i);
+    }
 }
 
 void tracker_finish(struct tracker *t, uint64_t now_ns, const struct trk_sink *sink)
 {
-    uint32_t cap = conntab_capacity(t->ct), i, n = 0;
-    for (i = 0; i < cap; i++) {
+    uint32_t used = conntab_slots_used(t->ct), i, n = 0;
+    for (i = 0; i < used; i++) {
         struct conn *c = conntab_slot(t->ct, i);
-        if (c && !c->emitted) {
-            t->order[n].id = c->id;
-            t->order[n].slot = i;
-            n++;
-        }
+        if (c && !c->emitted)
+            t->order[n++] = i;
     }
     /* Records come out in id (first-seen) order, so output is stable. */
-    qsort(t->order, n, sizeof(*t->order), cmp_id);
+    sort_by_id(t->ct, t->order, n);
     for (i = 0; i < n; i++)
-        emit_record(t, conntab_slot(t->ct, t->order[i].slot), TRK_END_END_OF_INPUT, now_ns,
-                    sink);
+        emit_record(t, conntab_slot(t->ct, t->order[i]), TRK_END_END_OF_INPUT, now_ns, sink);
 }
 
 /* ---- derived values ------------------------------------------------------- */

@@ -34,6 +34,7 @@ static const char *const outcome_names[] = {
 
 struct truth {
     uint64_t connections, segments, ipv4, ipv6, simultaneous;
+    uint64_t peak_concurrent; /* connections with segments still to come, at most */
     uint64_t outcome[OC__COUNT];
     uint64_t first_ns, last_ns;
 };
@@ -419,7 +420,8 @@ static int write_truth(const char *path, const char *mode, uint64_t seed, uint32
     for (i = 0; i < OC__COUNT; i++)
         fprintf(f, "%s\"%s\":%llu", i ? "," : "", outcome_names[i],
                 (unsigned long long)t->outcome[i]);
-    fprintf(f, "},\"simultaneous\":%llu}\n", (unsigned long long)t->simultaneous);
+    fprintf(f, "},\"simultaneous\":%llu,\"peak_concurrent\":%llu}\n",
+            (unsigned long long)t->simultaneous, (unsigned long long)t->peak_concurrent);
     bad = ferror(f);
     if (fclose(f) != 0 || bad) {
         snprintf(errbuf, ERRBUF_SIZE, "error writing %.400s: %s", name, strerror(errno ? errno : EIO));
@@ -492,6 +494,7 @@ int gen_bench_write(const struct gen_bench_cfg *cfg, const char *path, char errb
         }
     }
     tr.connections = started;
+    tr.peak_concurrent = pool.peak_live;
 
     while (h.n)
         free(h.v[--h.n]);

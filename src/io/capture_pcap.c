@@ -1,17 +1,63 @@
 /* capture_pcap.c: offline (pcap, pcapng, stdin) and live capture through
  * libpcap; maps DLT numbers to link types once and libpcap's failures to
- * capture_err kinds with a one-line message. */
+ * capture_err kinds with a one-line message.
+ *
+ * Offline files are read ahead by a second thread: it runs libpcap's loop
+ * (pcap_dispatch: file reads, record parsing, the BPF filter) and copies the
+ * frames into a few large batches that capture_next() hands out in order, so
+ * on a multi-core machine decoding, tracking and reporting run beside
+ * libpcap instead of after it (issue 8, docs/PERFORMANCE.md). Frames, their
+ * order and the end of input (EOF, or the error after the last good frame)
+ * are exactly what libpcap gives. */
 #include "capture.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include <pcap/pcap.h>
+
+/* Read-ahead batches: each holds whole frames (a record header, then the
+ * bytes, 8-byte aligned); one frame always fits (snaplen <= CFG_MAX_FRAME). */
+#define RA_NBATCH 6u
+#define RA_BATCH (512u * 1024u)
+_Static_assert(RA_BATCH >= CFG_MAX_FRAME + 64u, "a batch holds the largest frame");
+
+struct ra_rec {
+    uint64_t ts_ns;
+    int64_t offset;          /* file offset after this frame (capture_file_offset) */
+    uint32_t caplen, wirelen;
+};
+
+struct ra_batch {
+    uint8_t *buf;
+    size_t used;
+    int end;                 /* 0, or CAPTURE_EOF / CAPTURE_ERROR after the frames */
+    int64_t end_offset;      /* file offset at the end */
+    enum capture_err err;
+    char msg[ERRBUF_SIZE];
+};
+
+struct readahead {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct ra_batch b[RA_NBATCH];
+    unsigned head, tail, nfull; /* ring of full batches: consumer head, producer tail */
+    atomic_bool quit;           /* capture_close(): the producer stops */
+    struct ra_batch *fill;      /* producer: batch being filled */
+    struct ra_batch *cur;       /* consumer: batch being read */
+    size_t off;                 /* consumer: next record in cur */
+    int64_t offset;             /* consumer: file offset after the last frame handed out */
+    int64_t pos;                /* producer: file offset after the last frame read */
+    int64_t rec_hdr;            /* producer: pcap record header size, 0 = ask ftello */
+};
 
 struct capture {
     pcap_t *p;
@@ -24,6 +70,8 @@ struct capture {
     int timeout_ms;                 /* live: longest wait in capture_next() */
     volatile sig_atomic_t stop;     /* capture_breakloop() */
     char name[256];                 /* path or device, for messages */
+    struct readahead *ra;           /* offline: the read-ahead thread, once started */
+    bool ra_failed;                 /* could not start it: read in this thread */
 };
 
 static const char *const capture_err_names[] = {
@@ -323,6 +371,225 @@ int capture_snaplen(const struct capture *c)
     return c->snaplen;
 }
 
+/* libpcap's read error after the last good frame, as a kind and a line. */
+static void read_error(struct capture *c, enum capture_err *err, char *errbuf)
+{
+    const char *msg = pcap_geterr(c->p);
+    enum capture_err e = classify(msg ? msg : "");
+    if (e == CAPTURE_ERR_NOTCAPTURE)
+        e = CAPTURE_ERR_READ; /* the header was fine; a later block is bad */
+    if (!c->offline)
+        e = CAPTURE_ERR_DEVICE;
+    if (c->offline && e == CAPTURE_ERR_READ)
+        snprintf(errbuf, ERRBUF_SIZE, "%s: damaged capture file (%s)", c->name,
+                 msg ? msg : "read error");
+    else
+        describe(c->name, e, msg ? msg : "read error", errbuf);
+    if (err)
+        *err = e;
+}
+
+static uint64_t ts_of(const struct capture *c, const struct pcap_pkthdr *h)
+{
+    uint64_t sec = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec;
+    uint64_t frac = h->ts.tv_usec < 0 ? 0 : (uint64_t)h->ts.tv_usec;
+    return sec * 1000000000u + (c->nano ? frac : frac * 1000u);
+}
+
+/* ---- read-ahead (offline) ------------------------------------------------ */
+
+static size_t ra_align(size_t n) { return (n + 7u) & ~(size_t)7u; }
+
+static int64_t file_pos(struct capture *c)
+{
+    FILE *f = pcap_file(c->p);
+    return f ? (int64_t)ftello(f) : -1;
+}
+
+/* Producer: publish the batch being filled and take the next free one
+ * (NULL when capture_close() asked the thread to stop). */
+static struct ra_batch *ra_publish(struct readahead *ra)
+{
+    struct ra_batch *b = NULL;
+    pthread_mutex_lock(&ra->mu);
+    ra->tail = (ra->tail + 1) % RA_NBATCH;
+    ra->nfull++;
+    pthread_cond_broadcast(&ra->cv);
+    while (ra->nfull == RA_NBATCH && !atomic_load(&ra->quit))
+        pthread_cond_wait(&ra->cv, &ra->mu);
+    if (!atomic_load(&ra->quit)) {
+        b = &ra->b[ra->tail];
+        b->used = 0;
+        b->end = 0;
+    }
+    pthread_mutex_unlock(&ra->mu);
+    ra->fill = b;
+    return b;
+}
+
+static void ra_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+    struct capture *c = (struct capture *)user;
+    struct readahead *ra = c->ra;
+    struct ra_batch *b = ra->fill;
+    size_t need = sizeof(struct ra_rec) + ra_align(h->caplen);
+    struct ra_rec rec;
+    if (!b)
+        return;
+    if (atomic_load_explicit(&ra->quit, memory_order_relaxed) || h->caplen > CFG_MAX_FRAME) {
+        pcap_breakloop(c->p);
+        return;
+    }
+    if (RA_BATCH - b->used < need && !(b = ra_publish(ra))) {
+        pcap_breakloop(c->p);
+        return;
+    }
+    rec.ts_ns = ts_of(c, h);
+    /* Where the frame ends in the file, without a syscall per frame: a
+     * classic pcap record is a fixed header and the captured bytes, unless
+     * libpcap cut the record to the snapshot length; ftello otherwise. */
+    if (ra->rec_hdr > 0 && h->caplen < (bpf_u_int32)c->snaplen) {
+        ra->pos += ra->rec_hdr + (int64_t)h->caplen;
+    } else {
+        int64_t prev = ra->pos;
+        ra->pos = file_pos(c);
+        if (ra->rec_hdr == 0 && pcap_major_version(c->p) == 2 && prev >= 0 &&
+            (ra->pos - prev - (int64_t)h->caplen == 16 || ra->pos - prev - (int64_t)h->caplen == 24))
+            ra->rec_hdr = ra->pos - prev - (int64_t)h->caplen;
+        else if (ra->rec_hdr == 0)
+            ra->rec_hdr = -1; /* pcapng: blocks vary; ask every time */
+    }
+    rec.offset = ra->pos;
+    rec.caplen = h->caplen;
+    rec.wirelen = h->len;
+    memcpy(b->buf + b->used, &rec, sizeof(rec));
+    memcpy(b->buf + b->used + sizeof(rec), data, h->caplen);
+    b->used += need;
+}
+
+static void *ra_main(void *arg)
+{
+    struct capture *c = arg;
+    struct readahead *ra = c->ra;
+    int rc;
+    do
+        rc = pcap_dispatch(c->p, -1, ra_on_packet, (u_char *)c);
+    while (rc > 0 && ra->fill);
+    if (!ra->fill)
+        return NULL; /* closing */
+    ra->fill->end_offset = file_pos(c);
+    if (rc == PCAP_ERROR) {
+        ra->fill->end = CAPTURE_ERROR;
+        read_error(c, &ra->fill->err, ra->fill->msg);
+    } else {
+        ra->fill->end = CAPTURE_EOF; /* end of file, or capture_breakloop() */
+    }
+    pthread_mutex_lock(&ra->mu);
+    ra->tail = (ra->tail + 1) % RA_NBATCH;
+    ra->nfull++;
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+    return NULL;
+}
+
+static void ra_free(struct readahead *ra)
+{
+    unsigned i;
+    for (i = 0; i < RA_NBATCH; i++)
+        free(ra->b[i].buf);
+    pthread_cond_destroy(&ra->cv);
+    pthread_mutex_destroy(&ra->mu);
+    free(ra);
+}
+
+/* Start the thread; false (and reading goes on in this thread) if it
+ * cannot be had. Signals stay with the main thread. */
+static bool ra_start(struct capture *c)
+{
+    struct readahead *ra = calloc(1, sizeof(*ra));
+    sigset_t all, old;
+    unsigned i;
+    int rc;
+    if (!ra)
+        return false;
+    pthread_mutex_init(&ra->mu, NULL);
+    pthread_cond_init(&ra->cv, NULL);
+    atomic_init(&ra->quit, false);
+    for (i = 0; i < RA_NBATCH; i++)
+        if (!(ra->b[i].buf = malloc(RA_BATCH))) {
+            ra_free(ra);
+            return false;
+        }
+    ra->fill = &ra->b[0];
+    ra->offset = ra->pos = file_pos(c);
+    c->ra = ra;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    rc = pthread_create(&ra->thread, NULL, ra_main, c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        c->ra = NULL;
+        ra_free(ra);
+        return false;
+    }
+    return true;
+}
+
+static void ra_stop(struct capture *c)
+{
+    struct readahead *ra = c->ra;
+    if (!ra)
+        return;
+    pthread_mutex_lock(&ra->mu);
+    atomic_store(&ra->quit, true);
+    pthread_cond_broadcast(&ra->cv);
+    pthread_mutex_unlock(&ra->mu);
+    pthread_join(ra->thread, NULL);
+    c->ra = NULL;
+    ra_free(ra);
+}
+
+/* Consumer: the next frame; its bytes stay put until the next call, which
+ * hands the batch back once every frame in it has been read. */
+static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, char *errbuf)
+{
+    struct readahead *ra = c->ra;
+    for (;;) {
+        struct ra_batch *b = ra->cur;
+        if (b && ra->off < b->used) {
+            struct ra_rec rec;
+            memcpy(&rec, b->buf + ra->off, sizeof(rec));
+            out->data = b->buf + ra->off + sizeof(rec);
+            out->caplen = rec.caplen;
+            out->wirelen = rec.wirelen;
+            out->ts_ns = rec.ts_ns;
+            ra->offset = rec.offset;
+            ra->off += sizeof(rec) + ra_align(rec.caplen);
+            return CAPTURE_FRAME;
+        }
+        if (b && b->end) {
+            ra->offset = b->end_offset;
+            if (b->end == CAPTURE_ERROR) {
+                snprintf(errbuf, ERRBUF_SIZE, "%s", b->msg);
+                if (err)
+                    *err = b->err;
+            }
+            return b->end;
+        }
+        pthread_mutex_lock(&ra->mu);
+        if (b) { /* done with it: back to the producer */
+            ra->head = (ra->head + 1) % RA_NBATCH;
+            ra->nfull--;
+            pthread_cond_broadcast(&ra->cv);
+        }
+        while (ra->nfull == 0)
+            pthread_cond_wait(&ra->cv, &ra->mu);
+        ra->cur = &ra->b[ra->head];
+        ra->off = 0;
+        pthread_mutex_unlock(&ra->mu);
+    }
+}
+
 int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
                  char errbuf[ERRBUF_SIZE])
 {
@@ -333,6 +600,10 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         *err = CAPTURE_ERR_NONE;
     if (c->stop)
         return CAPTURE_EOF;
+    if (c->offline && !c->ra && !c->ra_failed && !ra_start(c))
+        c->ra_failed = true;
+    if (c->ra)
+        return ra_next(c, out, err, errbuf);
     rc = pcap_next_ex(c->p, &h, &data);
     if (rc == 0 && !c->offline) {
         /* Nothing buffered: wait up to the timeout (a signal ends it early). */
@@ -348,33 +619,17 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         rc = pcap_next_ex(c->p, &h, &data);
     }
     if (rc == 1) {
-        uint64_t sec = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec;
-        uint64_t frac = h->ts.tv_usec < 0 ? 0 : (uint64_t)h->ts.tv_usec;
         out->data = data;
         out->caplen = h->caplen;
         out->wirelen = h->len;
-        out->ts_ns = sec * 1000000000u + (c->nano ? frac : frac * 1000u);
+        out->ts_ns = ts_of(c, h);
         return CAPTURE_FRAME;
     }
     if (rc == 0)
         return CAPTURE_TIMEOUT;
     if (rc == PCAP_ERROR_BREAK)
         return CAPTURE_EOF;
-    {
-        const char *msg = pcap_geterr(c->p);
-        enum capture_err e = classify(msg ? msg : "");
-        if (e == CAPTURE_ERR_NOTCAPTURE)
-            e = CAPTURE_ERR_READ; /* the header was fine; a later block is bad */
-        if (!c->offline)
-            e = CAPTURE_ERR_DEVICE;
-        if (c->offline && e == CAPTURE_ERR_READ)
-            snprintf(errbuf, ERRBUF_SIZE, "%s: damaged capture file (%s)", c->name,
-                     msg ? msg : "read error");
-        else
-            describe(c->name, e, msg ? msg : "read error", errbuf);
-        if (err)
-            *err = e;
-    }
+    read_error(c, err, errbuf);
     return CAPTURE_ERROR;
 }
 
@@ -403,6 +658,8 @@ long long capture_file_offset(struct capture *c)
     FILE *f;
     if (!c->offline)
         return -1;
+    if (c->ra)
+        return (long long)c->ra->offset; /* the reader thread is further on */
     f = pcap_file(c->p);
     if (!f)
         return -1;
@@ -413,6 +670,7 @@ void capture_close(struct capture *c)
 {
     if (!c)
         return;
+    ra_stop(c);
     if (c->p)
         pcap_close(c->p);
     free(c);
