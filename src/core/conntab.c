@@ -15,7 +15,8 @@ struct conntab {
     uint32_t cap, count;
     uint32_t *index;     /* slot + 1, 0 = empty */
     uint32_t mask;
-    uint32_t free_head;  /* free list threaded through lru_next */
+    uint32_t free_head;  /* released slots, threaded through lru_next */
+    uint32_t fresh;      /* slots [fresh, cap) have never been used */
     struct lru lru[CT__COUNT];
 };
 
@@ -88,10 +89,12 @@ struct conntab *conntab_new(uint32_t cap)
         conntab_free(ct);
         return NULL;
     }
-    /* Free list in slot order; the pages of the slab are touched lazily. */
-    ct->free_head = cap ? 0 : CONNTAB_NIL;
-    for (i = 0; i < cap; i++)
-        ct->slab[i].lru_next = (i + 1 < cap) ? i + 1 : CONNTAB_NIL;
+    /* Slots never used are handed out in order (ct->fresh) rather than
+     * threaded on the free list here: writing a link into every entry
+     * would touch every page of the slab, and the default table would be
+     * resident (~60 MiB) however few connections the capture holds. */
+    ct->free_head = CONNTAB_NIL;
+    ct->fresh = 0;
     for (i = 0; i < CT__COUNT; i++)
         ct->lru[i].head = ct->lru[i].tail = CONNTAB_NIL;
     return ct;
@@ -170,10 +173,15 @@ struct conn *conntab_alloc(struct conntab *ct)
 {
     uint32_t s = ct->free_head;
     struct conn *c;
-    if (s == CONNTAB_NIL)
+    if (s != CONNTAB_NIL) {
+        c = &ct->slab[s];
+        ct->free_head = c->lru_next;
+    } else if (ct->fresh < ct->cap) {
+        s = ct->fresh++;
+        c = &ct->slab[s];
+    } else {
         return NULL;
-    c = &ct->slab[s];
-    ct->free_head = c->lru_next;
+    }
     memset(c, 0, sizeof(*c));
     c->lru_prev = c->lru_next = CONNTAB_NIL;
     return c;
