@@ -33,6 +33,7 @@ import termios
 import threading
 import time
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostile_gen import ACK, FIN, PSH, SYN, eth, ipv4, tcp  # noqa: E402
 

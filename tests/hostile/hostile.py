@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hostile_gen import (ACK, AE, CLI, CWR, ECE, FIN, ISN_C, ISN_S, PSH, RST, SRV, SYN, URG,  # noqa: E402
                          eth, good_pcap_records, handshake_frames, ipv4, ipv6, ng_block, ng_epb,
@@ -110,6 +111,7 @@ def summary(out):
     return out[-1] if out and out[-1]["type"] == "summary" else None
 
 
+DAY_US = 86400 * 10**6
 EXT_LOOP = b"".join(struct.pack("!BB6x", 60, 0) for _ in range(32))  # 32 x dst-opts -> dst-opts
 
 CASES = {
@@ -158,6 +160,18 @@ CASES = {
     "pcapng_epb_caplen_past_block": (pcapng_good() + ng_block(6, struct.pack("<IIIII", 0, 0, 0, 5000, 5000) +
                                                               hostile_v4(V6_SYN)), 9,
                                      r": damaged capture file \(", [summary_has(packets=3)]),
+    "pcapng_unknown_interface": (pcapng_good() + ng_epb(hostile_v4(V6_SYN), 1000, ifid=5), 9,
+                                 r": damaged capture file \(a packet arrived on interface 5", [summary_has(packets=3)]),
+    # --- time: packet time is the only clock, and it never goes back ---
+    "time_jumps_days_then_back": (pcap_with(Raw(pcap_record(hostile_v4(V6_SYN), 6 * DAY_US)),
+                                            Raw(pcap_record(eth(ipv4("10.0.0.4", OTHER[1], V6_SYN)), 500))),
+                                  0, None,
+                                  # 6 days on, the established handshake (5-day
+                                  # timeout) has timed out; the frame from the
+                                  # past is tracked, not a crash or a rewind.
+                                  [summary_has(timed_out=1, connections=3, tcp_packets=5),
+                                   lambda out: [] if conn_records(out)[0]["close"] == "timeout" else
+                                   ["the handshake's record did not time out: %s" % conn_records(out)[0]]]),
     # --- IPv4 ---
     "ipv4_ihl_below_5": (pcap_with(hostile_v4(V6_SYN, ihl=4)), 0, None, [undecoded("malformed", "ipv4")]),
     "ipv4_total_below_header": (pcap_with(hostile_v4(V6_SYN, total=19)), 0, None,

@@ -56,7 +56,7 @@ for _ in $(seq 1 200); do
     uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' <<<"$status")
     if [ "$user" = root ]; then
         # --keep-root: wait until it is capturing (its socket exists).
-        ls -l /proc/$pid/fd 2>/dev/null | grep -q 'socket:' && break
+        find /proc/$pid/fd -lname 'socket:*' 2>/dev/null | grep -q . && break
     elif [ "$uids" = "$want_uid $want_uid $want_uid $want_uid" ]; then
         break
     fi
