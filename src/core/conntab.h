@@ -3,8 +3,9 @@
  * A slab of `cap` struct conn allocated once; an open-addressing index
  * (linear probing, backward-shift deletion) keyed by the canonical,
  * direction-free 4-tuple; and one LRU list per eviction class, so that
- * ended entries are recycled first, then unfinished handshakes, then
- * established connections (SEMANTICS.md 2, issue "bounded memory"). */
+ * ended entries are recycled first, then unfinished handshakes (and entries
+ * only one endpoint has spoken on), then connections both ends use
+ * (SEMANTICS.md 2, docs/STATES.md "Bounded memory"). */
 #ifndef TCPSHAKE_CONNTAB_H
 #define TCPSHAKE_CONNTAB_H
 
@@ -17,8 +18,8 @@
 /* Eviction classes, lowest evicted first. */
 enum conntab_class {
     CT_ENDED = 0,      /* record emitted, lingering for stragglers */
-    CT_HANDSHAKE = 1,  /* handshake not finished */
-    CT_OPEN = 2,       /* established, mid-stream or closing */
+    CT_HANDSHAKE = 1,  /* handshake not finished, or one endpoint silent */
+    CT_OPEN = 2,       /* established, mid-stream or closing, both ends heard */
     CT__COUNT
 };
 

@@ -1,24 +1,27 @@
 #!/usr/bin/env python3
 """Bounded memory (ctest label `hostile`).
 
-flood.py flood TCPSHAKE TCPSHAKE_GEN WORKDIR COUNT MAX_CONNS RSS_LIMIT_MIB
+flood.py syn|ack TCPSHAKE TCPSHAKE_GEN WORKDIR COUNT MAX_CONNS RSS_LIMIT_MIB
 flood.py idle TCPSHAKE WORKDIR RSS_LIMIT_MIB
 
 idle: a three-segment capture read with the default table (262144 entries)
 must stay under RSS_LIMIT_MIB: the table is allocated once but its pages
 are touched only as entries are used.
 
-flood:
+syn, ack:
 The capture: one connection completes its handshake and exchanges data,
-then COUNT bare SYNs from distinct spoofed sources arrive (tcpshake-gen
-synflood), then the first connection sends more data and closes with FINs.
+then COUNT segments from distinct spoofed sources arrive: bare SYNs
+(tcpshake-gen synflood), or bare ACKs (mid-stream entries nobody answers,
+written here), then the first connection sends more data and closes with
+FINs.
 `tcpshake read --json -q --max-conns MAX_CONNS` must:
   - keep the table at its cap and count evictions (evicted > 0),
   - emit one record per connection: outcomes and closes add up to the
     connections seen, which are COUNT + 1,
-  - evict unfinished handshakes before established connections: the first
-    connection survives the flood (complete, closed by FIN, finished, one
-    record, generation 0),
+  - evict unfinished handshakes and one-sided entries before established
+    connections: the first connection survives the flood (complete, closed
+    by FIN, finished, one record, generation 0); the flood's entries are
+    all unanswered (SYN) or mid-stream (ACK),
   - stay under RSS_LIMIT_MIB of peak RSS (0 = not checked: sanitizer builds
     have their own memory overhead).
 Exit 0 pass, 1 fail."""
@@ -122,16 +125,37 @@ def idle(bin_, work, rss_limit):
     return 0
 
 
+def ack_flood(count):
+    """COUNT bare ACKs from distinct spoofed sources (10.x.y.z:1024+) to
+    198.18.0.80:80, 10 us apart, as a little-endian nanosecond pcap like
+    tcpshake-gen synflood's. One template frame, its source address and
+    port patched (the checksum goes stale: tcpshake does not verify it)."""
+    hdr = struct.pack("<IHHiIII", 0xA1B23C4D, 2, 4, 0, 0, 262144, 1)
+    t0 = 1704067200 * 10**9
+    tmpl = bytearray(eth(ipv4("10.0.0.0", "198.18.0.80", tcp(1024, 80, 1, 1, ACK))))
+    out = []
+    for i in range(count):
+        tmpl[26:30] = struct.pack("!I", 0x0A000000 + i)  # IPv4 source
+        tmpl[34:36] = struct.pack("!H", 1024 + i % 60000)  # TCP source port
+        t = t0 + i * 10000
+        out.append(struct.pack("<IIII", t // 10**9, t % 10**9, len(tmpl), len(tmpl)) + bytes(tmpl))
+    return hdr + b"".join(out)
+
+
 def main():
     if sys.argv[1] == "idle":
         return idle(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    kind = sys.argv[1]
     bin_, gen, work, count, max_conns, rss_limit = sys.argv[2:8]
     count, max_conns, rss_limit = int(count), int(max_conns), int(rss_limit)
     os.makedirs(work, exist_ok=True)
-    flood = os.path.join(work, "synflood.pcap")
-    subprocess.run([gen, "synflood", "--count", str(count), flood], check=True)
-    with open(flood, "rb") as f:
-        data = f.read()
+    if kind == "syn":
+        flood = os.path.join(work, "synflood.pcap")
+        subprocess.run([gen, "synflood", "--count", str(count), flood], check=True)
+        with open(flood, "rb") as f:
+            data = f.read()
+    else:
+        data = ack_flood(count)
     hdr, records = data[:24], data[24:]
     if struct.unpack("<I", hdr[:4])[0] != 0xA1B23C4D:
         print("FAIL: tcpshake-gen synflood is not a little-endian nanosecond pcap")
@@ -152,7 +176,7 @@ def main():
         (t_end + 20 * 10**6, seg(S, C, ISN_S + 1, ISN_C + 24, FIN | ACK)),
         (t_end + 40 * 10**6, seg(C, S, ISN_C + 24, ISN_S + 2, ACK)),
     ]
-    path = os.path.join(work, "flood-established.pcap")
+    path = os.path.join(work, "%sflood-established.pcap" % kind)
     with open(path, "wb") as f:
         f.write(hdr)
         f.write(b"".join(record_ns(fr, t) for t, fr in before))
@@ -195,8 +219,9 @@ def main():
     if s.get("capacity") != max_conns or s.get("peak_active", 1 << 62) > max_conns:
         fails.append("capacity %s, peak_active %s: expected the cap %d" %
                      (s.get("capacity"), s.get("peak_active"), max_conns))
-    if s["outcomes"].get("unanswered") != count:
-        fails.append("unanswered %s, expected the %d flood SYNs" % (s["outcomes"].get("unanswered"), count))
+    flood_outcome = "unanswered" if kind == "syn" else "mid-stream"
+    if s["outcomes"].get(flood_outcome) != count:
+        fails.append("%s %s, expected the %d flood segments" % (flood_outcome, s["outcomes"].get(flood_outcome), count))
     if (len(ours) != 1 or ours[0]["outcome"] != "complete" or ours[0]["close"] != "closed" or
             ours[0]["end_reason"] != "finished" or ours[0]["generation"] != 0 or ours[0]["packets"] != 9):
         fails.append("the established connection did not survive the flood: %s" % ours)
@@ -205,13 +230,13 @@ def main():
     if rss_limit and rss_mib >= rss_limit:
         fails.append("peak RSS %.1f MiB, limit %d MiB" % (rss_mib, rss_limit))
     if fails:
-        print("FAIL [flood %d SYNs, --max-conns %d] (peak RSS %.1f MiB)" % (count, max_conns, rss_mib))
+        print("FAIL [flood %d %ss, --max-conns %d] (peak RSS %.1f MiB)" % (count, kind.upper(), max_conns, rss_mib))
         for f in fails:
             print("  " + f)
         return 1
-    print("ok [flood]: %d SYNs, --max-conns %d: %d connections, %d evicted, peak %d, "
+    print("ok [flood]: %d %ss, --max-conns %d: %d connections, %d evicted, peak %d, "
           "peak RSS %.1f MiB%s; the established connection survived" %
-          (count, max_conns, conns, s["evicted"], s["peak_active"], rss_mib,
+          (count, kind.upper(), max_conns, conns, s["evicted"], s["peak_active"], rss_mib,
            "" if rss_limit else " (not checked: sanitizer build)"))
     return 0
 
