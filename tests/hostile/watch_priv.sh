@@ -47,19 +47,16 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 pid=$!
 trap 'kill -KILL $pid 2>/dev/null' EXIT
 
-# Wait (at most 10 s) until the process has opened the capture and settled
-# on its final uid.
+# Wait (at most 10 s) until the process is capturing: it catches SIGTERM
+# (SigCgt bit 15), which cmd_watch.c sets up after opening the capture,
+# dropping root and building the pipeline. Only then is its uid final and a
+# SIGTERM a clean stop rather than the default action.
 status=
 for _ in $(seq 1 200); do
     kill -0 $pid 2>/dev/null || { wait $pid; fail "watch exited early with status $?"; }
     status=$(cat /proc/$pid/status 2>/dev/null) || status=
-    uids=$(awk '/^Uid:/ {print $2, $3, $4, $5}' <<<"$status")
-    if [ "$user" = root ]; then
-        # --keep-root: wait until it is capturing (its socket exists).
-        find /proc/$pid/fd -lname 'socket:*' 2>/dev/null | grep -q . && break
-    elif [ "$uids" = "$want_uid $want_uid $want_uid $want_uid" ]; then
-        break
-    fi
+    sigcgt=$(awk '/^SigCgt:/ {print $2}' <<<"$status")
+    [ -n "$sigcgt" ] && (( (16#$sigcgt >> 14) & 1 )) && break
     sleep 0.05
 done
 [ -n "$status" ] || fail "cannot read /proc/$pid/status"
