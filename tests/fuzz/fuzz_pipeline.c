@@ -76,6 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum link_type lt;
     uint64_t frames = 0;
     FILE *out = sink_file();
+    char errtext[128];
     int i, rc;
 
     if (!out || pcap_lite_open(&rd, data, size) != 0)
@@ -106,9 +107,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (i = 0; i < N_RUNS; i++)
             (void)pipeline_feed(pl[i], &f);
     }
+    if (rc < 0) {
+        /* The CLI's error text carries the user's file name: let the
+         * input's last bytes (any bytes, up to a NUL) stand for it, so the
+         * reporters' escaping (JSON: invalid UTF-8 -> U+FFFD) sees them. */
+        size_t tail = size < 64 ? size : 64;
+        snprintf(errtext, sizeof(errtext), "%.*s: %s", (int)tail,
+                 (const char *)data + size - tail, rd.error);
+    }
     for (i = 0; i < N_RUNS; i++) {
         if (rc < 0)
-            pipeline_run_stats(pl[i])->input_error = rd.error;
+            pipeline_run_stats(pl[i])->input_error = errtext;
         pipeline_finish(pl[i]);
         check_accounting(pl[i], frames);
         pipeline_free(pl[i]);
