@@ -7,7 +7,7 @@ decode:   one file per frame: a selector byte (link type index from
           include/linktype.h, wire-length nibble) + the frame; every frame of
           every capture, re-framed for every link type (SLL, SLL2, NULL, LOOP,
           RAW, IPv4, IPv6), plus VLAN, QinQ, MPLS, PPPoE, IPv4 options,
-          IPv6 extension headers and snap-length cuts.
+          IPv6 extension headers, No Next Header and snap-length cuts.
 tcpopt:   the TCP options area of every segment, plus hand-made oddities.
 pipeline: every capture as is, some as pcapng and as big-endian pcap.
 --regress DIR adds DIR/<harness>/*.hex: inputs that once crashed a harness,
@@ -191,6 +191,8 @@ def main():
                 put_frame(lt, fr)
             for fr in variants:
                 put_frame("ETHERNET", fr)
+            if ip[0] >> 4 == 6 and len(ip) >= 40:
+                put_frame("RAW", ip[:6] + b"\x3b" + ip[7:])  # No Next Header (59)
             for fr in (ipv4_with_options(ip), ipv6_with_ext(ip, [0]), ipv6_with_ext(ip, [60, 43]),
                        ipv6_with_ext(ip, [0, 44]), ipv6_with_ext(ip, [51]),
                        ipv6_with_ext(ip, [0, 60, 43, 44, 51, 60])):
