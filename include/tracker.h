@@ -5,8 +5,9 @@
  *
  * Shape: a fixed-capacity table allocated once in tracker_new(); an
  * open-addressing index keyed by the canonical (direction-free) 4-tuple; LRU
- * lists for eviction (ended entries first, then unfinished handshakes, then
- * established ones); every eviction is counted. */
+ * lists for eviction (ended entries first, then unfinished handshakes and
+ * entries only one endpoint has sent on, then established ones); every
+ * eviction is counted. */
 #ifndef TCPSHAKE_TRACKER_H
 #define TCPSHAKE_TRACKER_H
 

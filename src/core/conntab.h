@@ -4,8 +4,9 @@
  * slots are first used); an open-addressing index (linear probing,
  * backward-shift deletion) keyed by the canonical, direction-free 4-tuple;
  * and LRU lists, one per (eviction class, timeout kind). The class orders
- * eviction: ended entries are recycled first, then unfinished handshakes,
- * then established connections (SEMANTICS.md 2, issue "bounded memory").
+ * eviction: ended entries are recycled first, then unfinished handshakes (and entries
+ * only one endpoint has spoken on), then connections both ends use
+ * (SEMANTICS.md 2, docs/STATES.md "Bounded memory").
  * The kind groups entries that share one timeout, so within a list last-seen
  * order is also deadline order and an expiry sweep stops at the first entry
  * that has not expired. A touch stamp orders entries across the lists of a
@@ -22,8 +23,8 @@
 /* Eviction classes, lowest evicted first. */
 enum conntab_class {
     CT_ENDED = 0,      /* record emitted, lingering for stragglers */
-    CT_HANDSHAKE = 1,  /* handshake not finished */
-    CT_OPEN = 2,       /* established, mid-stream or closing */
+    CT_HANDSHAKE = 1,  /* handshake not finished, or one endpoint silent */
+    CT_OPEN = 2,       /* established, mid-stream or closing, both ends heard */
     CT__COUNT
 };
 

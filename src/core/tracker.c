@@ -190,6 +190,11 @@ static enum conntab_class class_of(const struct conn *c)
         return CT_ENDED;
     if (c->outcome == HS_PENDING && (c->client_syn_seen || c->synack_seen))
         return CT_HANDSHAKE;
+    /* An entry only one endpoint has spoken on (a stray or spoofed ACK:
+     * mid-stream, nobody answered) costs an attacker no more than a SYN:
+     * recycle it with the handshakes, before connections both ends use. */
+    if (c->ep[TRK_CLIENT].pkts == 0 || c->ep[TRK_SERVER].pkts == 0)
+        return CT_HANDSHAKE;
     return CT_OPEN;
 }
 
