@@ -2,6 +2,8 @@
  * and write-error handling, option tables, number parsing. */
 #include "cli.h"
 #include "tracker.h"
+#include "config.h"
+#include "report.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -210,4 +212,37 @@ int cli_parse_timeout(const char *arg, struct tracker_cfg *cfg)
     cli_error("--timeout: unknown state '%.*s' (one of: " CLI_TIMEOUT_STATES ")",
               (int)(eq - arg), arg);
     return -1;
+}
+
+int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
+{
+    unsigned long n;
+    switch (c) {
+    case CLI_OPT_JSON: t->json = true; return 1;
+    case CLI_OPT_ALL: t->flags |= RPT_ALL; return 1;
+    case 'q': t->flags |= RPT_QUIET; return 1;
+    case 'S': t->flags |= RPT_ABS_SEQ; return 1;
+    case 'v': t->flags |= RPT_VERBOSE; return 1;
+    case CLI_OPT_MAX_CONNS:
+        if (cli_parse_ulong(arg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
+            cli_error("--max-conns: '%s' is not a number from %u to %u", arg, CFG_MAX_CONNS_MIN,
+                      CFG_MAX_CONNS_MAX);
+            return -1;
+        }
+        t->max_conns = n;
+        return 1;
+    case CLI_OPT_TIMEOUT:
+        return cli_parse_timeout(arg, &t->timeouts) == 0 ? 1 : -1;
+    default:
+        return 0;
+    }
+}
+
+int cli_track_check(const struct cli_track_opts *t)
+{
+    if ((t->flags & RPT_QUIET) && (t->flags & RPT_ALL)) {
+        cli_error("--all and --quiet cannot be combined");
+        return -1;
+    }
+    return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "capture.h"
 #include "exitcode.h"
+#include "tracker.h"
 
 #define CLI_PROG "tcpshake"
 
@@ -66,6 +67,26 @@ struct tracker_cfg;
 int cli_parse_timeout(const char *arg, struct tracker_cfg *cfg);
 /* The list of STATE names, for --help. */
 #define CLI_TIMEOUT_STATES "syn_sent, syn_recv, established, fin_wait, close_wait, last_ack, time_wait, close"
+
+/* Output and tracker options that read and watch share: --json, --all,
+ * -q, -S, -v, --max-conns, --timeout. */
+enum {
+    CLI_OPT_JSON = 0x180, /* long-only values, below the views' 0x200 */
+    CLI_OPT_ALL,
+    CLI_OPT_MAX_CONNS,
+    CLI_OPT_TIMEOUT,
+};
+struct cli_track_opts {
+    unsigned flags;              /* RPT_* */
+    bool json;
+    size_t max_conns;            /* 0 = default */
+    struct tracker_cfg timeouts; /* --timeout values (0 = default) */
+};
+/* One of the shared options: 1 handled, 0 not one of them, -1 bad value
+ * (one line on stderr). */
+int cli_track_option(int c, const char *arg, struct cli_track_opts *t);
+/* After parsing: options that cannot be combined. 0 or -1 (one line). */
+int cli_track_check(const struct cli_track_opts *t);
 
 /* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);

@@ -16,21 +16,21 @@
 #include "report.h"
 #include "tracker.h"
 
-enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS, OPT_TIMEOUT };
+
 
 #define SEE_HELP " (see '" CLI_PROG " read --help')"
 
 static const struct cli_opt read_opts[] = {
     { 'r', "read", "FILE", "capture file to read ('-' = stdin); all other words are the filter" },
-    { OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
-    { OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
+    { CLI_OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
+    { CLI_OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
-    { OPT_MAX_CONNS, "max-conns", "N",
+    { CLI_OPT_MAX_CONNS, "max-conns", "N",
       "connection table size, 16..67108864 (default 262144);\n"
       "                         when full, the least recently seen one is evicted" },
-    { OPT_TIMEOUT, "timeout", "STATE=SECONDS",
+    { CLI_OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
       "                         " CLI_TIMEOUT_STATES },
     CLI_VIEW_OPTS,
@@ -96,10 +96,7 @@ static void on_interrupt(int sig)
 struct read_args {
     const char *path;
     char *bpf;           /* joined words, or NULL */
-    unsigned flags;      /* RPT_* */
-    bool json;
-    size_t max_conns;
-    struct tracker_cfg timeouts; /* --timeout values (0 = default) */
+    struct cli_track_opts t;     /* output and tracker options */
     struct cli_views views;
 };
 
@@ -109,7 +106,6 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     struct option longopts[N_READ_OPTS + 1];
     char shortopts[2 * N_READ_OPTS + 2];
     int c, first, k;
-    unsigned long n;
     bool oom;
 
     cli_getopt_tables(read_opts, N_READ_OPTS, longopts, shortopts);
@@ -119,28 +115,13 @@ static int parse_args(int argc, char **argv, struct read_args *a)
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'r': a->path = optarg; break;
-        case OPT_JSON: a->json = true; break;
-        case OPT_ALL: a->flags |= RPT_ALL; break;
-        case 'q': a->flags |= RPT_QUIET; break;
-        case 'S': a->flags |= RPT_ABS_SEQ; break;
-        case 'v': a->flags |= RPT_VERBOSE; break;
-        case OPT_MAX_CONNS:
-            if (cli_parse_ulong(optarg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
-                cli_error("--max-conns: '%s' is not a number from %u to %u", optarg,
-                          CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX);
-                return EXIT_USAGE;
-            }
-            a->max_conns = n;
-            break;
-        case OPT_TIMEOUT:
-            if (cli_parse_timeout(optarg, &a->timeouts) != 0)
-                return EXIT_USAGE;
-            break;
         case 'h':
             cmd_read_help(stdout);
             return EXIT_OK;
         default:
-            k = cli_views_option(c, optarg, &a->views);
+            k = cli_track_option(c, optarg, &a->t);
+            if (k == 0)
+                k = cli_views_option(c, optarg, &a->views);
             if (k < 0)
                 return EXIT_USAGE;
             if (k == 0)
@@ -148,11 +129,7 @@ static int parse_args(int argc, char **argv, struct read_args *a)
             break;
         }
     }
-    if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
-        cli_error("--all and --quiet cannot be combined");
-        return EXIT_USAGE;
-    }
-    if (cli_views_check(&a->views, a->json) != 0)
+    if (cli_track_check(&a->t) != 0 || cli_views_check(&a->views, a->t.json) != 0)
         return EXIT_USAGE;
     first = optind;
     if (!a->path) {
@@ -287,17 +264,17 @@ int cmd_read(int argc, char **argv)
     }
 
     cli_output_init();
-    rep = cli_views_reporter(&a.views, a.flags | cli_views_flags(&a.views), a.json, &status);
+    rep = cli_views_reporter(&a.views, a.t.flags | cli_views_flags(&a.views), a.t.json, &status);
     if (!rep) {
         capture_close(cap);
         return status;
     }
-    tcfg = a.timeouts;
-    tcfg.max_conns = a.max_conns;
+    tcfg = a.t.timeouts;
+    tcfg.max_conns = a.t.max_conns;
     pl = pipeline_new(capture_link_type(cap), &tcfg, rep);
     if (!pl) {
         cli_error("out of memory (connection table of %zu entries)",
-                  a.max_conns ? a.max_conns : (size_t)CFG_MAX_CONNS_DEFAULT);
+                  a.t.max_conns ? a.t.max_conns : (size_t)CFG_MAX_CONNS_DEFAULT);
         reporter_destroy(rep);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_INTERNAL);

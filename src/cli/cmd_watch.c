@@ -20,14 +20,14 @@
 #include "report.h"
 #include "tracker.h"
 
-enum { OPT_JSON = 256, OPT_ALL, OPT_MAX_CONNS, OPT_TIMEOUT, OPT_KEEP_ROOT };
+enum { OPT_KEEP_ROOT = 256 };
 
 #define WATCH_DEFAULT_USER "nobody"
 
 static const struct cli_opt watch_opts[] = {
     { 'i', "interface", "IFACE", "interface to capture on (default lo; 'any' for all)" },
-    { OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
-    { OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
+    { CLI_OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
+    { CLI_OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
@@ -39,8 +39,8 @@ static const struct cli_opt watch_opts[] = {
     { 'B', "buffer-size", "MB", "kernel capture buffer in MiB (default 32)" },
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
     { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
-    { OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
-    { OPT_TIMEOUT, "timeout", "STATE=SECONDS",
+    { CLI_OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
+    { CLI_OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
       "                         " CLI_TIMEOUT_STATES },
     CLI_VIEW_OPTS,
@@ -78,12 +78,10 @@ struct watch_args {
     const char *write_path;
     const char *user;
     char *bpf;
-    unsigned flags;
-    bool json, keep_root;
+    bool keep_root;
     unsigned long count;
     unsigned long buffer_mb;
-    size_t max_conns;
-    struct tracker_cfg timeouts; /* --timeout values (0 = default) */
+    struct cli_track_opts t;     /* output and tracker options */
     struct cli_views views;
 };
 
@@ -102,7 +100,6 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
 {
     struct option longopts[N_WATCH_OPTS + 1];
     char shortopts[2 * N_WATCH_OPTS + 2];
-    unsigned long n;
     bool oom;
     int c, k;
 
@@ -115,11 +112,6 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         switch (c) {
         case 'i': a->device = optarg; break;
-        case OPT_JSON: a->json = true; break;
-        case OPT_ALL: a->flags |= RPT_ALL; break;
-        case 'q': a->flags |= RPT_QUIET; break;
-        case 'S': a->flags |= RPT_ABS_SEQ; break;
-        case 'v': a->flags |= RPT_VERBOSE; break;
         case 'w': a->write_path = optarg; break;
         case 'Z': a->user = optarg; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
@@ -135,23 +127,13 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
                 return EXIT_USAGE;
             }
             break;
-        case OPT_MAX_CONNS:
-            if (cli_parse_ulong(optarg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
-                cli_error("--max-conns: '%s' is not a number from %u to %u", optarg,
-                          CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX);
-                return EXIT_USAGE;
-            }
-            a->max_conns = n;
-            break;
-        case OPT_TIMEOUT:
-            if (cli_parse_timeout(optarg, &a->timeouts) != 0)
-                return EXIT_USAGE;
-            break;
         case 'h':
             cmd_watch_help(stdout);
             return EXIT_OK;
         default:
-            k = cli_views_option(c, optarg, &a->views);
+            k = cli_track_option(c, optarg, &a->t);
+            if (k == 0)
+                k = cli_views_option(c, optarg, &a->views);
             if (k < 0)
                 return EXIT_USAGE;
             if (k == 0)
@@ -159,11 +141,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
             break;
         }
     }
-    if ((a->flags & RPT_QUIET) && (a->flags & RPT_ALL)) {
-        cli_error("--all and --quiet cannot be combined");
-        return EXIT_USAGE;
-    }
-    if (cli_views_check(&a->views, a->json) != 0)
+    if (cli_track_check(&a->t) != 0 || cli_views_check(&a->views, a->t.json) != 0)
         return EXIT_USAGE;
     a->bpf = cli_join_words(argc, argv, optind, &oom);
     if (oom) {
@@ -301,15 +279,15 @@ int cmd_watch(int argc, char **argv)
 
     cli_output_init();
     /* Live: each ladder row is drawn as it happens (RPT_STREAM). */
-    rep = cli_views_reporter(&a.views, a.flags | RPT_STREAM | cli_views_flags(&a.views), a.json,
+    rep = cli_views_reporter(&a.views, a.t.flags | RPT_STREAM | cli_views_flags(&a.views), a.t.json,
                              &status);
     if (!rep) {
         pcapfile_close(w, errbuf);
         capture_close(cap);
         return status;
     }
-    tcfg = a.timeouts;
-    tcfg.max_conns = a.max_conns;
+    tcfg = a.t.timeouts;
+    tcfg.max_conns = a.t.max_conns;
     pl = pipeline_new(capture_link_type(cap), &tcfg, rep);
     if (!pl) {
         cli_error("out of memory");
@@ -318,7 +296,7 @@ int cmd_watch(int argc, char **argv)
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_INTERNAL);
     }
-    if (!a.json && isatty(STDERR_FILENO))
+    if (!a.t.json && isatty(STDERR_FILENO))
         fprintf(stderr, CLI_PROG ": watching %s (%s); Ctrl-C to stop\n", a.device,
                 ccfg.bpf);
 
