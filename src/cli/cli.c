@@ -223,6 +223,7 @@ int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
     case 'q': t->flags |= RPT_QUIET; return 1;
     case 'S': t->flags |= RPT_ABS_SEQ; return 1;
     case 'v': t->flags |= RPT_VERBOSE; return 1;
+    case 'n': return 1; /* tcpshake never resolves names: tcpdump's -n is the default */
     case CLI_OPT_MAX_CONNS:
         if (cli_parse_ulong(arg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
             cli_error("--max-conns: '%s' is not a number from %u to %u", arg, CFG_MAX_CONNS_MIN,

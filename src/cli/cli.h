@@ -69,7 +69,7 @@ int cli_parse_timeout(const char *arg, struct tracker_cfg *cfg);
 #define CLI_TIMEOUT_STATES "syn_sent, syn_recv, established, fin_wait, close_wait, last_ack, time_wait, close"
 
 /* Output and tracker options that read and watch share: --json, --all,
- * -q, -S, -v, --max-conns, --timeout. */
+ * -q, -S, -v, -n, --max-conns, --timeout. */
 enum {
     CLI_OPT_JSON = 0x180, /* long-only values, below the views' 0x200 */
     CLI_OPT_ALL,

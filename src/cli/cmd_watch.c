@@ -28,6 +28,7 @@ static const struct cli_opt watch_opts[] = {
     { 'i', "interface", "IFACE", "interface to capture on (default lo; 'any' for all)" },
     { CLI_OPT_JSON, "json", NULL, "NDJSON output: \"state\", \"conn\" and \"summary\" objects" },
     { CLI_OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
+    { 'n', "numeric", NULL, "no name resolution: always the case (accepted as in tcpdump)" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },

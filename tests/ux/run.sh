@@ -70,6 +70,15 @@ install)
         MANPATH=$work/inst/share/man man -w tcpshake >/dev/null 2>&1 || fail "man does not find the installed page"
     fi
     ;;
+tcpdump_habits)
+    cap=$SRC/captures/refused.pcap
+    "$BIN" -r "$cap" -n -v >a.txt 2>err || fail "tcpshake -r FILE -n -v failed: $(cat err)"
+    "$BIN" read "$cap" >b.txt || fail "read failed"
+    grep -q "outcome refused" a.txt || fail "-r FILE -n -v: no refused outcome"
+    "$BIN" read -n "$cap" >c.txt || fail "read -n failed"
+    cmp -s b.txt c.txt || fail "-n changed the output (names are never resolved)"
+    "$BIN" --version | grep -Eq "^tcpshake [0-9]+\.[0-9]+\.[0-9]+ " || fail "--version"
+    ;;
 timeout_flag)
     cap=$SRC/captures/handshake-timeout.pcap
     "$BIN" read -q "$cap" >default.txt || fail "read failed"
