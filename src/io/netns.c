@@ -278,6 +278,20 @@ static int rtnl_open(const struct netns *ns, char *errbuf)
     return netns_socket(ns, AF_NETLINK, SOCK_RAW, NETLINK_ROUTE, errbuf);
 }
 
+/* One request on a fresh rtnetlink socket in `ns`: open, talk, close,
+ * keeping the request's errno. 0 or -1 with errbuf. */
+static int rtnl_request(const struct netns *ns, struct nlreq *r, char *errbuf, const char *what)
+{
+    int fd = rtnl_open(ns, errbuf), ret, e;
+    if (fd < 0)
+        return -1;
+    ret = nl_talk(fd, r, errbuf, what);
+    e = errno;
+    close(fd);
+    errno = e;
+    return ret;
+}
+
 static bool name_ok(const char *name)
 {
     return name && name[0] && strlen(name) < 64 && !strchr(name, '/') && strcmp(name, ".") &&
@@ -423,7 +437,7 @@ int netns_veth_add(const struct netns *ns_a, const char *name_a, const struct ne
     struct nlreq r;
     struct ifinfomsg *ifi, peer;
     struct rtattr *linkinfo, *data, *pa;
-    int fd, ret, e;
+    int ret;
     char what[96];
 
     if (!ifname_ok(name_a) || !ifname_ok(name_b)) {
@@ -455,14 +469,8 @@ int netns_veth_add(const struct netns *ns_a, const char *name_a, const struct ne
     nl_nest_end(&r, data);
     nl_nest_end(&r, linkinfo);
 
-    fd = rtnl_open(NULL, errbuf);
-    if (fd < 0)
-        return -1;
     snprintf(what, sizeof(what), "create veth %s/%s", name_a, name_b);
-    ret = nl_talk(fd, &r, errbuf, what);
-    e = errno;
-    close(fd);
-    errno = e;
+    ret = rtnl_request(NULL, &r, errbuf, what);
     return ret;
 }
 
@@ -471,7 +479,7 @@ int netns_link_move(const struct netns *from, const char *ifname, const struct n
 {
     struct nlreq r;
     struct ifinfomsg *ifi;
-    int fd, tofd, ret, e;
+    int tofd, ret, e;
     char what[64];
 
     if (!ifname_ok(ifname)) {
@@ -489,11 +497,8 @@ int netns_link_move(const struct netns *from, const char *ifname, const struct n
     nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
     nl_put(&r, IFLA_NET_NS_FD, &tofd, sizeof(tofd));
     snprintf(what, sizeof(what), "move %s", ifname);
-    fd = rtnl_open(from, errbuf);
-    ret = fd < 0 ? -1 : nl_talk(fd, &r, errbuf, what);
+    ret = rtnl_request(from, &r, errbuf, what);
     e = errno;
-    if (fd >= 0)
-        close(fd);
     if (!to)
         close(tofd);
     errno = e;
@@ -504,7 +509,7 @@ int netns_link_del(const struct netns *ns, const char *ifname, char errbuf[ERRBU
 {
     struct nlreq r;
     struct ifinfomsg *ifi;
-    int fd, ret, e;
+    int ret;
     char what[64];
 
     if (!ifname_ok(ifname)) {
@@ -515,15 +520,9 @@ int netns_link_del(const struct netns *ns, const char *ifname, char errbuf[ERRBU
     ifi = nl_init(&r, RTM_DELLINK, 0, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
     nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
-    fd = rtnl_open(ns, errbuf);
-    if (fd < 0)
-        return -1;
     snprintf(what, sizeof(what), "delete link %s", ifname);
-    ret = nl_talk(fd, &r, errbuf, what);
-    e = errno;
-    close(fd);
-    errno = e;
-    if (ret < 0 && e == ENODEV)
+    ret = rtnl_request(ns, &r, errbuf, what);
+    if (ret < 0 && errno == ENODEV)
         return 1;
     return ret;
 }
@@ -532,7 +531,7 @@ int netns_link_up(const struct netns *ns, const char *ifname, char errbuf[ERRBUF
 {
     struct nlreq r;
     struct ifinfomsg *ifi;
-    int fd, ret, e;
+    int ret;
     char what[64];
 
     if (!ifname_ok(ifname)) {
@@ -545,14 +544,8 @@ int netns_link_up(const struct netns *ns, const char *ifname, char errbuf[ERRBUF
     ifi->ifi_flags = IFF_UP;
     ifi->ifi_change = IFF_UP;
     nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
-    fd = rtnl_open(ns, errbuf);
-    if (fd < 0)
-        return -1;
     snprintf(what, sizeof(what), "set %s up", ifname);
-    ret = nl_talk(fd, &r, errbuf, what);
-    e = errno;
-    close(fd);
-    errno = e;
+    ret = rtnl_request(ns, &r, errbuf, what);
     return ret;
 }
 
@@ -562,7 +555,7 @@ int netns_no_ipv6_ll(const struct netns *ns, const char *ifname, char errbuf[ERR
     struct ifinfomsg *ifi;
     struct rtattr *af, *in6;
     uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
-    int fd, ret, e;
+    int ret;
     char what[64];
 
     if (!ifname_ok(ifname)) {
@@ -578,14 +571,8 @@ int netns_no_ipv6_ll(const struct netns *ns, const char *ifname, char errbuf[ERR
     nl_put(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode));
     nl_nest_end(&r, in6);
     nl_nest_end(&r, af);
-    fd = rtnl_open(ns, errbuf);
-    if (fd < 0)
-        return -1;
     snprintf(what, sizeof(what), "addr_gen_mode none on %s", ifname);
-    ret = nl_talk(fd, &r, errbuf, what);
-    e = errno;
-    close(fd);
-    errno = e;
+    ret = rtnl_request(ns, &r, errbuf, what);
     return ret;
 }
 
@@ -621,7 +608,7 @@ int netns_addr_add(const struct netns *ns, const char *ifname, const struct ip_a
     struct nlreq r;
     struct ifaddrmsg *ifa;
     size_t alen = a->family == IPADDR_V6 ? 16 : 4;
-    int idx, fd, ret, e;
+    int idx, ret;
     char what[96], txt[IPADDR_STRLEN];
 
     if ((a->family != IPADDR_V4 && a->family != IPADDR_V6) || prefixlen > alen * 8) {
@@ -642,15 +629,9 @@ int netns_addr_add(const struct netns *ns, const char *ifname, const struct ip_a
     ifa->ifa_flags = a->family == IPADDR_V6 ? IFA_F_NODAD : 0;
     nl_put(&r, IFA_LOCAL, a->bytes, alen);
     nl_put(&r, IFA_ADDRESS, a->bytes, alen);
-    fd = rtnl_open(ns, errbuf);
-    if (fd < 0)
-        return -1;
     ipaddr_format(a, txt);
     snprintf(what, sizeof(what), "add %s/%u to %s", txt, prefixlen, ifname);
-    ret = nl_talk(fd, &r, errbuf, what);
-    e = errno;
-    close(fd);
-    errno = e;
+    ret = rtnl_request(ns, &r, errbuf, what);
     return ret;
 }
 
