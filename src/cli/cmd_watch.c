@@ -230,6 +230,7 @@ int cmd_watch(int argc, char **argv)
     struct sigaction sa;
     enum capture_err err;
     char errbuf[ERRBUF_SIZE];
+    char filter_desc[1024];
     bool write_failed = false;
     uint64_t rx, drop, ifdrop;
     int status = parse_args(argc, argv, &a);
@@ -249,7 +250,12 @@ int cmd_watch(int argc, char **argv)
     ccfg.immediate = false;
     ccfg.buffer_mb = (int)a.buffer_mb;
     cap = capture_open(&ccfg, &err, errbuf);
+    /* The startup line below is printed long after a.bpf is freed: keep its
+     * own copy (it once printed freed memory, on a terminal only: issue 12). */
+    snprintf(filter_desc, sizeof(filter_desc), "%s", ccfg.bpf);
+    ccfg.bpf = NULL;
     free(a.bpf);
+    a.bpf = NULL;
     if (!cap) {
         if (err == CAPTURE_ERR_PERM)
             cli_error("%s (grant it with: sudo setcap cap_net_raw,cap_net_admin=eip %s)", errbuf,
@@ -299,7 +305,7 @@ int cmd_watch(int argc, char **argv)
     }
     if (!a.t.json && isatty(STDERR_FILENO))
         fprintf(stderr, CLI_PROG ": watching %s (%s); Ctrl-C to stop\n", a.device,
-                ccfg.bpf);
+                filter_desc);
 
     g_cap = cap;
     memset(&sa, 0, sizeof(sa));
