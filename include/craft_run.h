@@ -71,7 +71,7 @@ struct craft_run_cfg {
     const char *device;       /* capture interface; NULL = "lo" for local peers */
     bool no_guard;            /* do not install the nft guard (expect the kernel's RST) */
     bool allow_remote;        /* allow a destination that is not this host */
-    const char *nft_path;     /* NULL = search PATH, /usr/sbin, /sbin */
+    const char *nft_path;     /* NULL = /usr/sbin, /sbin, /usr/local/sbin */
     uint64_t max_run_ns;      /* hard limit on the whole run; 0 = CRAFT_MAX_RUN_NS */
     uint64_t tail_ns;         /* keep capturing after the end; 0 = CRAFT_TAIL_NS */
     unsigned max_sends;       /* segments sent at most; 0 = CRAFT_MAX_SENDS */
@@ -138,6 +138,11 @@ enum crun_status craft_run(const struct craft_run_cfg *cfg, const struct craft_r
  * removes the guard and returns (res->stopped). Async-signal-safe: only sets
  * a flag (call it from a SIGINT/SIGTERM handler). */
 void craft_run_stop(void);
+/* From now on craft_run() and craft_send_one() give up their capabilities
+ * once socket, capture and guard are open (all but CAP_NET_ADMIN while a
+ * guard must be removed): issue 20. Irreversible for the process, so the
+ * command line turns it on, not a test that runs several crafts. */
+void craft_run_shed_privileges(void);
 
 /* Single-segment mode: send *s once through a raw socket (LINK_RAW). A
  * source of family 0 becomes the route's source address; sport 0 a random

@@ -48,7 +48,7 @@ struct rstguard {
 };
 
 /* Prepare (no I/O besides locating nft): table name from getpid(); nft from
- * nft_path, or else PATH, /usr/sbin, /sbin, /usr/local/sbin. Returns 0 or
+ * nft_path, or else /usr/sbin, /sbin, /usr/local/sbin (never PATH). Returns 0 or
  * RSTGUARD_ERR_NONFT. */
 int rstguard_init(struct rstguard *g, const char *nft_path, char errbuf[ERRBUF_SIZE]);
 

@@ -570,6 +570,15 @@ static int check_args(struct craft_args *a)
         cli_error("craft %s: an option is both given and left out (--no-...)", sub);
         return EXIT_USAGE;
     }
+    /* Forging segments to other hosts is for root alone: file capabilities
+     * (setcap, given to a group of users) are not enough (issue 20;
+     * docs/HARDENING.md). Checked before any socket is opened. */
+    if (a->allow_remote && !a->write_path && (getuid() != 0 || geteuid() != 0)) {
+        cli_error("craft %s: --allow-remote needs root (uid 0); capabilities are not enough "
+                  "to forge segments to other hosts",
+                  sub);
+        return EXIT_USAGE;
+    }
     if (a->have_tfo_cookie && a->tfo_request) {
         cli_error("craft %s: --tfo-cookie and --tfo-request cannot be combined", sub);
         return EXIT_USAGE;
@@ -1144,6 +1153,7 @@ static int run_session(const struct craft_args *a)
     cb.user = &o;
 
     install_signals();
+    craft_run_shed_privileges(); /* issue 20: once socket, capture and guard are open */
     st = craft_run(&cfg, &cb, &res, err);
     restore_signals();
 
@@ -1360,6 +1370,7 @@ static int seg_send(const struct craft_args *a, struct craft_spec *s)
     cb.user = &o;
     g_cap = cap;
     install_signals();
+    craft_run_shed_privileges(); /* issue 20: once the raw socket is open */
     st = craft_send_one(s, a->allow_remote, &cb, err);
     if (st != CRUN_OK) {
         restore_signals();

@@ -15,7 +15,9 @@
 #include "capture.h"
 #include "cli.h"
 #include "config.h"
+#include "outfile.h"
 #include "pcapfile.h"
+#include "privs.h"
 #include "pipeline.h"
 #include "report.h"
 #include "tracker.h"
@@ -80,6 +82,7 @@ struct watch_args {
     const char *user;
     char *bpf;
     bool keep_root;
+    bool user_given;             /* -Z named the user: files are created as it */
     unsigned long count;
     unsigned long buffer_mb;
     struct cli_track_opts t;     /* output and tracker options */
@@ -114,7 +117,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
         switch (c) {
         case 'i': a->device = optarg; break;
         case 'w': a->write_path = optarg; break;
-        case 'Z': a->user = optarg; break;
+        case 'Z': a->user = optarg; a->user_given = true; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
         case 'c':
             if (cli_parse_ulong(optarg, 1, 1000000000UL, &a->count) != 0) {
@@ -150,6 +153,24 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
         return EXIT_INTERNAL;
     }
     return -1;
+}
+
+/* Files written as root are created as the -Z user when one is named (else
+ * as the invoking user: outfile.h), never through a planted symlink. */
+static int set_file_owner(const struct watch_args *a)
+{
+    struct passwd *pw;
+    if (!a->user_given || geteuid() != 0)
+        return 0;
+    errno = 0;
+    pw = getpwnam(a->user);
+    if (!pw) {
+        cli_error("-Z %s: no such user%s%s", a->user, errno ? ": " : "",
+                  errno ? strerror(errno) : "");
+        return -1;
+    }
+    outfile_set_owner(pw->pw_uid, pw->pw_gid);
+    return 0;
 }
 
 /* Drop root like tcpdump -Z: supplementary groups, then gid, then uid. */
@@ -237,6 +258,10 @@ int cmd_watch(int argc, char **argv)
 
     if (status >= 0)
         return status;
+    if (set_file_owner(&a) != 0) {
+        free(a.bpf);
+        return EXIT_USAGE;
+    }
     memset(&ccfg, 0, sizeof(ccfg));
     ccfg.device = a.device;
     ccfg.bpf = a.bpf ? a.bpf : "tcp";
@@ -282,6 +307,14 @@ int cmd_watch(int argc, char **argv)
         pcapfile_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_USAGE);
+    }
+    /* Nothing after this needs a capability: a start with file capabilities
+     * (setcap) or --keep-root gives them all up, every set (issue 20). */
+    if (privs_drop_all(errbuf) != 0) {
+        cli_error("%s", errbuf);
+        pcapfile_close(w, errbuf);
+        capture_close(cap);
+        return cli_views_finish(&a.views, EXIT_PRIV);
     }
 
     cli_output_init();

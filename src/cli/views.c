@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "outfile.h"
 #include "report.h"
 
 int cli_views_option(int c, const char *arg, struct cli_views *v)
@@ -91,9 +92,10 @@ int cli_views_open(struct cli_views *v, int *status)
 {
     if (!v->svg_path || v->svg)
         return 0;
-    v->svg = fopen(v->svg_path, "w");
+    char errbuf[ERRBUF_SIZE];
+    v->svg = outfile_fopen(v->svg_path, errbuf);
     if (!v->svg) {
-        cli_error("cannot write %s: %s", v->svg_path, strerror(errno));
+        cli_error("%s", errbuf);
         *status = EXIT_OUTPUT;
         return -1;
     }

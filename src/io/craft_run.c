@@ -10,6 +10,7 @@
 #include "craft_run.h"
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -28,6 +29,7 @@
 
 #include "decode.h"
 #include "exitcode.h"
+#include "privs.h"
 #include "rawsock.h"
 #include "tcp_wire.h"
 
@@ -42,6 +44,9 @@
 static volatile sig_atomic_t crun_stop_flag;
 
 void craft_run_stop(void) { crun_stop_flag = 1; }
+
+static bool shed_privs; /* craft_run_shed_privileges() was called */
+void craft_run_shed_privileges(void) { shed_privs = true; }
 
 static const char *const crun_names[] = {
 #define X(n, s) s,
@@ -670,6 +675,20 @@ static enum crun_status run_loop(struct crun *r, char *errbuf)
     return CRUN_OK;
 }
 
+/* Socket, capture and guard are open: give up every capability but the one
+ * that removes the guard at the end (nft needs CAP_NET_ADMIN; no_new_privs
+ * keeps nft from getting more). Issue 20; docs/HARDENING.md. */
+static enum crun_status shed_privileges(struct crun *r, char *errbuf)
+{
+    static const int guard_caps[] = { CAP_NET_ADMIN };
+    char e[ERRBUF_SIZE];
+    if (!shed_privs)
+        return CRUN_OK;
+    if (privs_keep_only(guard_caps, r->guard.installed ? 1 : 0, e) != 0)
+        return crun_fail(errbuf, CRUN_PERM, "%s", e);
+    return CRUN_OK;
+}
+
 static void run_cleanup(struct crun *r, enum crun_status *st, char *errbuf)
 {
     if (r->guard.installed) {
@@ -734,6 +753,8 @@ enum crun_status craft_run(const struct craft_run_cfg *cfg, const struct craft_r
         st = capture_open(&r, errbuf);
     if (st == CRUN_OK)
         st = guard_setup(&r, errbuf);
+    if (st == CRUN_OK)
+        st = shed_privileges(&r, errbuf);
     if (st == CRUN_OK && cb && cb->on_ready) {
         struct craft_run_info ri;
         memset(&ri, 0, sizeof(ri));
@@ -802,6 +823,10 @@ enum crun_status craft_send_one(const struct craft_spec *s, bool allow_remote,
     rc = rawsock_open(&rs, spec.src.family, errbuf);
     if (rc != 0)
         return rc == RAWSOCK_ERR_PERM ? CRUN_PERM : CRUN_SOCKET;
+    if (shed_privs && privs_drop_all(errbuf) != 0) { /* the socket is open: nothing else needs one */
+        rawsock_close(&rs);
+        return CRUN_PERM;
+    }
     rc = rawsock_send(&rs, buf, len, errbuf);
     rawsock_close(&rs);
     if (rc != 0)

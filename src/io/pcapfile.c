@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "outfile.h"
 #include "pcapng_enc.h"
 
 /* File-format numbers (tcpdump.org/linktypes.html). Most equal the DLT_
@@ -127,9 +128,10 @@ static struct pcapfile *ng_create(const char *path, int dlt, int snaplen, const 
     w->blkcap = pcapng_enc_epb_size(w->snaplen, 1024) + 64;
     w->blk = malloc(w->blkcap);
     snprintf(w->path, sizeof(w->path), "%s", path);
-    w->fp = w->blk ? fopen(path, "wb") : NULL;
+    w->fp = w->blk ? outfile_fopen(path, errbuf) : NULL;
     if (!w->fp) {
-        set_err(errbuf, "cannot write %s: %s", path, w->blk ? strerror(errno) : "out of memory");
+        if (!w->blk)
+            set_err(errbuf, "cannot write %s: out of memory", path);
         free(w->blk);
         free(w);
         return NULL;
@@ -198,10 +200,11 @@ struct pcapfile *pcapfile_create_iface(const char *path, int dlt, int snaplen,
         if (!w->fp && fd >= 0)
             close(fd);
     } else {
-        w->fp = fopen(path, "wb");
+        w->fp = outfile_fopen(path, errbuf);
     }
     if (!w->fp) {
-        set_err(errbuf, "cannot write %s: %s", w->path, strerror(errno));
+        if (to_stdout)
+            set_err(errbuf, "cannot write %s: %s", w->path, strerror(errno));
         pcap_close(w->dead);
         free(w);
         return NULL;

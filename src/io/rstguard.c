@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-extern char **environ;
+static char *const nft_env[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL };
 
 #define NFT_TIMEOUT_MS 5000  /* nft answers in milliseconds; a hung nft is killed */
 #define NFT_OUTPUT_MAX 65536 /* output kept (the rest is read and dropped) */
@@ -42,24 +42,15 @@ static bool executable(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && access(path, X_OK) == 0;
 }
 
-/* PATH first, then where distributions put nft (root's PATH under sudo or
- * cron may lack the sbin directories). */
+/* nft runs with this process's privileges: it is found only where
+ * distributions install it, never through the caller's PATH (issue 20). */
 static bool find_nft(char *out, size_t cap)
 {
-    static const char *const fallback[] = { "/usr/sbin/nft", "/sbin/nft", "/usr/local/sbin/nft" };
-    const char *path = getenv("PATH");
+    static const char *const places[] = { "/usr/sbin/nft", "/sbin/nft", "/usr/local/sbin/nft" };
     size_t i;
-    while (path && *path) {
-        const char *colon = strchr(path, ':');
-        size_t n = colon ? (size_t)(colon - path) : strlen(path);
-        if (n > 0 && (size_t)snprintf(out, cap, "%.*s/nft", (int)n, path) < cap &&
-            executable(out))
-            return true;
-        path = colon ? colon + 1 : NULL;
-    }
-    for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++) {
-        if (executable(fallback[i])) {
-            snprintf(out, cap, "%s", fallback[i]);
+    for (i = 0; i < sizeof(places) / sizeof(places[0]); i++) {
+        if (executable(places[i])) {
+            snprintf(out, cap, "%s", places[i]);
             return true;
         }
     }
@@ -148,7 +139,9 @@ static int run_nft(const struct rstguard *g, char *const argv_in[], const char *
     posix_spawn_file_actions_adddup2(&fa, in_fd, STDIN_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, pipefd[1], STDERR_FILENO);
-    rc = posix_spawn(&pid, g->nft, &fa, NULL, argv, environ);
+    /* A clean environment: nothing of the caller's (PATH, LD_*, NFT_*)
+     * reaches a program run with privileges. */
+    rc = posix_spawn(&pid, g->nft, &fa, NULL, argv, nft_env);
     posix_spawn_file_actions_destroy(&fa);
     close(in_fd);
     close(pipefd[1]);
