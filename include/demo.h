@@ -165,6 +165,16 @@ struct demo_kernel_view {
                                  sent up to the snapshot has been reported */
 };
 
+/* WIRE, holding (slow_ns or step): a kernel retransmitted a segment while
+ * the wire held it (or held its answer). The copy is kept back: it would
+ * only have told the story twice (docs/DEMO.md, "Slow motion"). */
+struct demo_held_copy {
+    int side;                 /* 0 client, 1 server: whose kernel sent it */
+    const char *segment;      /* "SYN", "PSH+ACK 12 bytes", ... */
+    uint64_t after_ns;        /* since the first copy reached the wire */
+    uint32_t count;           /* copies of this segment kept back so far */
+};
+
 struct demo_cb {
     /* A system call made or returned, in words: "listen() on
      * 127.0.0.1:41234", "connect() returned 0", "close() client"... Also a
@@ -176,6 +186,8 @@ struct demo_cb {
     /* A kernel snapshot; ts_ns is the time of the last frame (0 before
      * the first). */
     void (*on_kernel)(void *user, uint64_t ts_ns, const struct demo_kernel_view *kv);
+    /* A retransmitted copy the wire kept back; ts_ns when it was seen. */
+    void (*on_held_copy)(void *user, uint64_t ts_ns, const struct demo_held_copy *h);
     void *user;
 };
 
@@ -190,6 +202,7 @@ struct demo_result {
     uint32_t csum_completed;    /* WIRE: partial checksums completed before forwarding */
     uint32_t snapshots;         /* on_kernel calls */
     uint64_t held_ns;           /* WIRE: time segments spent held */
+    uint32_t held_retransmits[2]; /* WIRE: copies kept back (client, server) */
 };
 
 /* Run one scenario. 0 on success; -1 with res->err, res->sys_errno and a

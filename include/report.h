@@ -38,6 +38,9 @@ struct run_stats {
     const char *input_error; /* e.g. "truncated dump file" (kept in the summary) */
     const struct hs_summary *hs; /* handshake times, retransmits, refused ports
                                     (hsstats.h); NULL: not collected */
+    bool have_held;          /* demo slow motion: held_retransmits below is valid */
+    uint64_t held_retransmits[2]; /* copies of a held segment a kernel sent and
+                                     the wire kept back (client, server) */
 };
 
 struct reporter;
@@ -85,6 +88,16 @@ struct rpt_agree {
                                   NULL when none */
 };
 
+/* Demo slow motion: a kernel retransmitted a segment the wire was holding
+ * (or whose answer it was holding); the wire kept the copy back. */
+struct rpt_held_copy {
+    uint64_t ts_ns;            /* when the copy reached the wire */
+    uint8_t side;              /* enum trk_side: whose kernel sent it */
+    const char *segment;       /* "SYN", "PSH+ACK 12 bytes" */
+    uint64_t after_ns;         /* since the first copy */
+    uint32_t count;            /* copies of this segment kept back so far */
+};
+
 struct reporter_ops {
     /* A decoded TCP segment and what the tracker made of it. */
     void (*segment)(struct reporter *r, const struct pkt *p, const struct trk_verdict *v);
@@ -109,6 +122,8 @@ struct reporter_ops {
     void (*kernel)(struct reporter *r, const struct rpt_kernel *k);
     /* The comparison made at a snapshot (right after its kernel()). */
     void (*agree)(struct reporter *r, const struct rpt_agree *a);
+    /* A retransmitted copy kept back by the demo's wire. */
+    void (*held_copy)(struct reporter *r, const struct rpt_held_copy *h);
 };
 
 struct reporter {
@@ -156,6 +171,7 @@ void reporter_destroy(struct reporter *r);
 void reporter_syscall(struct reporter *r, uint64_t ts_ns, const char *text);
 void reporter_kernel(struct reporter *r, const struct rpt_kernel *k);
 void reporter_agree(struct reporter *r, const struct rpt_agree *a);
+void reporter_held_copy(struct reporter *r, const struct rpt_held_copy *h);
 
 /* Write `s` as a JSON string, quotes included (NULL -> null; invalid UTF-8
  * -> U+FFFD), for objects a shell writes beside a reporter's NDJSON lines,

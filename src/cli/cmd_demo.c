@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -343,6 +344,20 @@ static void on_syscall(void *user, const char *text)
     flush_out();
 }
 
+static void on_held_copy(void *user, uint64_t ts_ns, const struct demo_held_copy *h)
+{
+    struct demo_cli *c = user;
+    struct rpt_held_copy r;
+    memset(&r, 0, sizeof(r));
+    r.ts_ns = ts_ns;
+    r.side = h->side == 0 ? TRK_CLIENT : TRK_SERVER;
+    r.segment = h->segment;
+    r.after_ns = h->after_ns;
+    r.count = h->count;
+    reporter_held_copy(c->rep, &r);
+    flush_out();
+}
+
 static void on_frame(void *user, const struct frame *f, int dlt)
 {
     struct demo_cli *c = user;
@@ -450,28 +465,47 @@ static void on_kernel(void *user, uint64_t ts_ns, const struct demo_kernel_view 
     flush_out();
 }
 
-/* --step: the segment waits until Enter; 'q' or end of input stops. A
+/* --step: the segment waits until Enter; 'q' or end of input stops. On a
+ * terminal each key counts at once (no line editing: 'q' needs no Enter);
+ * the terminal's settings come back before the next line is printed. A
  * signal interrupts read() (no SA_RESTART) and stops too. */
 static int on_step(void *user, const char *what)
 {
     char buf[128];
-    bool first = true;
+    bool first = true, raw;
+    struct termios saved, keys;
+    int r = -1;
     (void)user;
     flush_out();
     fprintf(stderr, "  -- %s is on the wire: Enter lets it cross, q stops: ", what);
     fflush(stderr);
+    raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
+    if (raw) {
+        keys = saved;
+        keys.c_lflag &= (tcflag_t) ~(ICANON | ECHO);
+        keys.c_cc[VMIN] = 1;
+        keys.c_cc[VTIME] = 0;
+        raw = tcsetattr(STDIN_FILENO, TCSANOW, &keys) == 0;
+    }
     for (;;) {
         ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
         if (n < 0 && errno == EINTR && !g_stop)
             continue;
         if (n <= 0)
-            return -1;
+            break;
         if (first && (buf[0] == 'q' || buf[0] == 'Q'))
-            return -1;
+            break;
         first = false;
-        if (memchr(buf, '\n', (size_t)n))
-            return 0;
+        if (memchr(buf, '\n', (size_t)n) || memchr(buf, '\r', (size_t)n)) {
+            r = 0;
+            break;
+        }
     }
+    if (raw) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+        fputc('\n', stderr); /* the key was not echoed: end the prompt's line */
+    }
+    return r;
 }
 
 static int exit_for_demo(enum demo_err e)
@@ -538,6 +572,7 @@ int cmd_demo(int argc, char **argv)
     cb.on_syscall = on_syscall;
     cb.on_frame = on_frame;
     cb.on_kernel = on_kernel;
+    cb.on_held_copy = on_held_copy;
     cb.user = &c;
 
     /* No SA_RESTART: a step waiting in read() must return (demo.h). */
@@ -580,12 +615,24 @@ int cmd_demo(int argc, char **argv)
         cli_error("out of memory");
         return EXIT_INTERNAL;
     }
+    if (a.cfg.mode == DEMO_MODE_WIRE && (a.cfg.slow_ns || a.cfg.step)) {
+        struct run_stats *rs = pipeline_run_stats(c.pl);
+        rs->have_held = true;
+        rs->held_retransmits[0] = res.held_retransmits[0];
+        rs->held_retransmits[1] = res.held_retransmits[1];
+    }
     if (!cli_output_failed()) {
         pipeline_finish(c.pl);
+        char story[64];
+        if (res.err == DEMO_ERR_STOPPED)
+            snprintf(story, sizeof(story), "stopped after %u segments (%s)", res.frames,
+                     demo_scenario_name(a.cfg.scenario));
+        else
+            snprintf(story, sizeof(story), "%s", demo_scenario_name(a.cfg.scenario));
         if (!a.json)
             printf("demo         %s, %s%s: %u kernel snapshots; wire and kernel compared at "
                    "%u, agreed at %u\n",
-                   demo_scenario_name(a.cfg.scenario),
+                   story,
                    a.cfg.mode == DEMO_MODE_WIRE ? "slow motion" : "loopback",
                    a.cfg.ipv6 ? ", IPv6" : "", c.snapshots, c.compared, c.agreed);
     }

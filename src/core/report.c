@@ -25,6 +25,12 @@ void reporter_kernel(struct reporter *r, const struct rpt_kernel *k)
         r->ops->kernel(r, k);
 }
 
+void reporter_held_copy(struct reporter *r, const struct rpt_held_copy *h)
+{
+    if (r && r->ops && r->ops->held_copy)
+        r->ops->held_copy(r, h);
+}
+
 void reporter_agree(struct reporter *r, const struct rpt_agree *a)
 {
     if (r && r->ops && r->ops->agree)

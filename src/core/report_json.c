@@ -315,6 +315,12 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
         json_u64(&j, "ifdropped", rs->cap_ifdropped);
         json_obj_close(&j);
     }
+    if (rs->have_held) {
+        json_obj_open(&j, "held_retransmits");
+        json_u64(&j, "client", rs->held_retransmits[0]);
+        json_u64(&j, "server", rs->held_retransmits[1]);
+        json_obj_close(&j);
+    }
     if (rs->input_error)
         json_str(&j, "error", rs->input_error);
     json_end(&j);
@@ -395,6 +401,21 @@ static void json_agree(struct reporter *r, const struct rpt_agree *a)
     json_end(&j);
 }
 
+static void json_held_copy(struct reporter *r, const struct rpt_held_copy *h)
+{
+    struct json j;
+    if (r->flags & RPT_QUIET)
+        return;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "held_copy");
+    put_ts(&j, "ts", h->ts_ns);
+    json_str(&j, "side", report__side_name(h->side));
+    json_str(&j, "segment", h->segment);
+    put_ts(&j, "after", h->after_ns);
+    json_u64(&j, "count", h->count);
+    json_end(&j);
+}
+
 static void json_destroy(struct reporter *r)
 {
     free(r);
@@ -410,6 +431,7 @@ static const struct reporter_ops json_ops = {
     .syscall = json_syscall,
     .kernel = json_kernel,
     .agree = json_agree,
+    .held_copy = json_held_copy,
 };
 
 struct reporter *report_json_new(FILE *out, unsigned flags)

@@ -554,6 +554,11 @@ void report__text_summary(FILE *o, const struct run_stats *rs, const struct trac
         fprintf(o, "capture      received %" PRIu64 ", dropped %" PRIu64
                    ", dropped by interface %" PRIu64 "\n",
                 rs->cap_received, rs->cap_dropped, rs->cap_ifdropped);
+    if (rs->have_held)
+        fprintf(o, "held back    %" PRIu64 " kernel retransmission(s) while segments were held: "
+                   "client %" PRIu64 ", server %" PRIu64 "\n",
+                rs->held_retransmits[0] + rs->held_retransmits[1], rs->held_retransmits[0],
+                rs->held_retransmits[1]);
     if (rs->input_error)
         fprintf(o, "error        %s\n", rs->input_error);
 }
@@ -639,6 +644,23 @@ static void text_agree(struct reporter *r, const struct rpt_agree *a)
     lemit(&l, r->out);
 }
 
+/* "# the client's kernel retransmitted the SYN after 1.0 s (its RTO); the
+ * wire kept the copy back" (docs/DEMO.md, "Slow motion"). */
+static void text_held_copy(struct reporter *r, const struct rpt_held_copy *h)
+{
+    struct text_rep *t = (struct text_rep *)r;
+    struct line l = { .n = 0 };
+    if (r->flags & RPT_QUIET)
+        return;
+    put_tag(t, &l, h->ts_ns, "wire");
+    lp(&l, "# the %s's kernel retransmitted the %s after %.1f s (its RTO); the wire kept the "
+           "copy back",
+       report__side_name(h->side), h->segment, (double)h->after_ns / 1e9);
+    if (h->count > 1)
+        lp(&l, " (%u copies so far)", h->count);
+    lemit(&l, r->out);
+}
+
 static void text_destroy(struct reporter *r)
 {
     free(r);
@@ -654,6 +676,7 @@ static const struct reporter_ops text_ops = {
     .syscall = text_syscall,
     .kernel = text_kernel,
     .agree = text_agree,
+    .held_copy = text_held_copy,
 };
 
 struct reporter *report_text_new(FILE *out, unsigned flags)

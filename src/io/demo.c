@@ -217,6 +217,8 @@ void demo__parse(const uint8_t *p, uint32_t len, struct demo_seg *s)
             return;
         s->sport = be16(t);
         s->dport = be16(t + 2);
+        s->seq = (uint32_t)be16(t + 4) << 16 | be16(t + 6);
+        s->ack = (uint32_t)be16(t + 8) << 16 | be16(t + 10);
         s->flags = t[13];
         s->payload = s->l4len - doff;
         s->tcp = true;

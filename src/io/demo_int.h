@@ -25,10 +25,28 @@ struct demo_seg {
     bool tcp;           /* an unfragmented TCP segment we could parse */
     bool v6;
     uint16_t sport, dport;
+    uint32_t seq, ack;  /* sequence and acknowledgment numbers, absolute */
     uint8_t flags;      /* DEMO_TH_* (the header's byte 13) */
     uint32_t payload;   /* payload bytes as the IP length says */
     uint32_t l3off;     /* offset of the IP header */
     uint32_t l4off, l4len; /* offset and length of the TCP header + payload */
+};
+
+/* WIRE: a segment the wire took, to recognise a kernel's retransmission of
+ * it while slow motion holds it (demo_hold.c). */
+struct demo_taken {
+    bool valid;
+    uint32_t seq, ack, payload;
+    uint8_t flags;
+    uint64_t first_ts;  /* when the first copy reached the wire */
+    uint64_t fwd_ns;    /* when it was forwarded (0: not yet) */
+    bool answered;      /* the other side sent a segment after that */
+    uint32_t kept;      /* copies kept back */
+};
+#define DEMO_TAKEN_MAX 16 /* per side; the demo's story has fewer segments */
+struct demo_held {
+    struct demo_taken taken[2][DEMO_TAKEN_MAX];
+    unsigned next[2];
 };
 
 struct demo {
@@ -75,6 +93,23 @@ void demo__parse(const uint8_t *p, uint32_t len, struct demo_seg *s);
 void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s);
 /* "SYN+ACK", "FIN+ACK", "PSH+ACK 12 bytes"... into out. */
 void demo__seg_name(const struct demo_seg *s, char *out, size_t cap);
+
+/* demo_hold.c: slow motion. */
+uint64_t demo__realtime_ns(void);
+void demo__sleep_ns(uint64_t ns); /* returns early once the demo is stopping */
+bool demo__holding(const struct demo *d); /* slow_ns or step */
+/* Hold a segment: the step callback, or slow_ns. 0, or -1 (stopped). */
+int demo__hold(struct demo *d, const char *what);
+/* Raise the retry limits of the kernel in ns, so nothing gives up while a
+ * person reads; a failure is said, not fatal. */
+struct netns;
+void demo__be_patient(struct demo *d, const struct netns *ns);
+/* The record of segment s taken from `side` (made at its first copy). */
+struct demo_taken *demo__taken(struct demo_held *h, int side, const struct demo_seg *s,
+                               uint64_t ts);
+/* Is s (taken from side at ts) a copy to keep back? Says so and counts it. */
+bool demo__keep_back(struct demo *d, struct demo_held *h, int side, const struct demo_seg *s,
+                     uint64_t ts);
 
 /* LOOPBACK capture on lo, filter "tcp port <d->port>". */
 int demo__lo_open(struct demo *d);

@@ -42,10 +42,10 @@ enum { NS_CLIENT = 0, NS_SERVER = 1, NS_WIRE = 2 };
  * deferral to ksoftirqd before the snapshot. */
 #define WIRE_SETTLE_MS 5
 #define WIRE_SETTLE_MAX_MS 150 /* bound on waiting for the receiver's answer */
-#define WIRE_HOLD_SLICE_NS 50000000u /* hold in 50 ms slices to notice demo_stop() */
 
 struct demo_wire {
     struct netns *ns[3];
+    struct demo_held held;        /* segments taken, to know a copy (demo_hold.c) */
     int pk[2]; /* packet sockets on to-client (side 0) and to-server (side 1) */
     unsigned next_side;
     uint8_t frame[WIRE_FRAME_MAX];
@@ -150,6 +150,9 @@ int demo__wire_open(struct demo *d)
             demo__say(d, "note: %s (the wire completes checksums itself)", err);
         netns_tx_csum_off(w->ns[NS_WIRE], end[i], NULL);
     }
+    if (d->cfg->step || d->cfg->slow_ns)
+        for (i = 0; i < 2; i++)
+            demo__be_patient(d, w->ns[i]);
     if (netns_addr_add(w->ns[NS_CLIENT], INNER_DEV, &d->cip, plen, err) < 0 ||
         netns_addr_add(w->ns[NS_SERVER], INNER_DEV, &d->sip, plen, err) < 0)
         return wire_fail_errno(d, err);
@@ -259,44 +262,6 @@ void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s)
 
 /* --- moving frames ------------------------------------------------------ */
 
-static uint64_t realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void sleep_ns(uint64_t ns)
-{
-    struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000u),
-                          .tv_nsec = (long)(ns % 1000000000u)};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !demo__stopping())
-        ;
-}
-
-/* Hold a segment: the step callback, or slow_ns in slices. Counted in
- * res->held_ns so time limits ignore it. */
-static int hold(struct demo *d, const char *what)
-{
-    uint64_t t0 = demo__mono_ns();
-    int r = 0;
-
-    if (d->cfg->step) {
-        r = d->cfg->step(d->cfg->step_user, what);
-    } else if (d->cfg->slow_ns) {
-        uint64_t left = d->cfg->slow_ns;
-        while (left && !demo__stopping()) {
-            uint64_t slice = left < WIRE_HOLD_SLICE_NS ? left : WIRE_HOLD_SLICE_NS;
-            sleep_ns(slice);
-            left -= slice;
-        }
-    }
-    d->res->held_ns += demo__mono_ns() - t0;
-    if (r != 0 || demo__stopping())
-        return demo__fail(d, DEMO_ERR_STOPPED, 0, "demo stopped while %s was on the wire", what);
-    return 0;
-}
-
 static int forward(struct demo *d, int to_side, const uint8_t *f, size_t len)
 {
     if (send(d->wire->pk[to_side], f, len, 0) < 0)
@@ -320,7 +285,7 @@ static void settle_after_forward(struct demo_wire *w, int receiver)
     q.events = POLLIN;
     q.revents = 0;
     (void)poll(&q, 1, WIRE_SETTLE_MAX_MS);
-    sleep_ns((uint64_t)WIRE_SETTLE_MS * 1000000u);
+    demo__sleep_ns((uint64_t)WIRE_SETTLE_MS * 1000000u);
 }
 
 static int wire_one(struct demo *d, int side)
@@ -370,11 +335,14 @@ static int wire_one(struct demo *d, int side)
         }
     }
     if (!ts)
-        ts = realtime_ns();
+        ts = demo__realtime_ns();
     f.data = w->frame;
     f.wirelen = (uint32_t)n;
     f.caplen = (uint32_t)((size_t)n < sizeof(w->frame) ? (size_t)n : sizeof(w->frame));
-    f.ts_ns = ts;
+    /* A segment's time is when the wire takes it: lines then come out in
+     * time order beside the calls and snapshots, which are stamped as they
+     * happen (a frame that waited behind a held one arrived earlier). */
+    f.ts_ns = demo__holding(d) ? demo__realtime_ns() : ts;
     demo__parse(w->frame, f.caplen, &s);
 
     if (!s.tcp || (s.sport != d->port && s.dport != d->port)) {
@@ -384,11 +352,14 @@ static int wire_one(struct demo *d, int side)
             return 1; /* cannot forward what we did not read whole */
         return forward(d, other, w->frame, f.caplen) < 0 ? -1 : 1;
     }
+    if (demo__keep_back(d, &w->held, side, &s, ts))
+        return 1;
     if (partial) {
         demo__tcp_csum_complete(w->frame, &s);
         d->res->csum_completed++;
     }
     {
+        struct demo_taken *t = demo__taken(&w->held, side, &s, ts);
         char seg[48], what[96];
         demo__seg_name(&s, seg, sizeof(seg));
         snprintf(what, sizeof(what), "%s %s -> %s", seg, side_name[side], side_name[other]);
@@ -404,10 +375,12 @@ static int wire_one(struct demo *d, int side)
             if (r < 0)
                 return -1;
         }
-        if (hold(d, what) < 0)
+        if (demo__hold(d, what) < 0)
             return -1;
         if (f.caplen == f.wirelen && forward(d, other, w->frame, f.caplen) < 0)
             return -1;
+        t->fwd_ns = demo__realtime_ns();
+        t->answered = false;
         settle_after_forward(w, other);
         if (demo__snapshot(d, "%s crossed %s -> %s", seg, side_name[side], side_name[other]) < 0)
             return -1;

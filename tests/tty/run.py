@@ -245,12 +245,59 @@ def case_demo_step_keys():
     check(re.search(rb"conn +complete", screen) or b"outcome complete" in screen,
           "no complete connection record", t.screen)
 
+    # q alone stops at once: no Enter (the terminal is in key-at-a-time
+    # mode while a segment waits), exit 0, and the summary says so.
     t = Terminal([BIN, "demo", "--step"], 80, 24)
     t.wait_for(rb"is on the wire", 30, "the first prompt")
     time.sleep(1.5)
-    t.type(b"q\r")
+    t.type(b"q")
     status = t.finish(30)
     check(status == 0 and b"demo stopped" in t.screen, "q: exit %d" % status, t.screen)
+    check(re.search(rb"demo +stopped after 1 segments", plain(t.screen)),
+          "q: the summary does not say 'stopped after 1 segments'", t.screen)
+
+
+SEG_LINE = re.compile(rb"^ *([0-9]+\.[0-9]+) #1 .*(SYN|ACK|FIN|RST)", re.M)
+TIMED_LINE = re.compile(rb"^ *([0-9]+\.[0-9]+) ", re.M)
+
+
+def case_demo_step_slow_reader():
+    """demo --step in front of a class (issue 14): 20 s on the first segment,
+    then a few seconds, then a steady pace. The kernels' timers fire while
+    segments are held; each segment must still cross once, the record say
+    retransmits 0/0, the wire say each copy it kept back, and every line come
+    out in time order."""
+    need_root()
+    t = Terminal([BIN, "demo", "--step"], 120, 40)
+    prompts = 0
+    deadline = time.monotonic() + 150
+    while t.proc.poll() is None and time.monotonic() < deadline and prompts < 40:
+        t.pump(0.2)
+        n = t.screen.count(b"is on the wire")
+        if n > prompts:
+            time.sleep(20.0 if prompts == 0 else 2.0 if prompts < 3 else 0.3)
+            prompts = n
+            t.type(b"\r")
+    status = t.finish(30)
+    screen = plain(t.screen)
+    check(status == 0, "exit status %d" % status, t.screen)
+    conn = re.search(rb"conn +complete .*retransmits ([0-9]+)/([0-9]+) +([0-9]+) pkts", screen)
+    check(conn, "no complete connection record", t.screen)
+    check(conn.group(1) == b"0" and conn.group(2) == b"0",
+          "retransmits %s/%s, expected 0/0" % (conn.group(1), conn.group(2)), t.screen)
+    segs = SEG_LINE.findall(screen)
+    check(int(conn.group(3)) == prompts,
+          "%d segments crossed for %d prompts: one must cross per Enter" % (int(conn.group(3)),
+                                                                             prompts), t.screen)
+    check(b"# the client's kernel retransmitted the SYN after" in screen,
+          "the held SYN's retransmissions are not said", t.screen)
+    held = re.search(rb"held back +([0-9]+) kernel retransmission.*client ([0-9]+)", screen)
+    check(held and int(held.group(2)) >= 3,
+          "a 20 s hold of the SYN should keep back at least 3 copies (RTO 1, 3, 7, 15 s)",
+          t.screen)
+    times = [float(x) for x in TIMED_LINE.findall(screen)]
+    late = [(a, b) for a, b in zip(times, times[1:]) if b < a]
+    check(not late and len(segs) >= prompts, "lines out of time order: %r" % late[:3], t.screen)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
