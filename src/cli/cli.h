@@ -122,6 +122,8 @@ struct cli_views {
     const char *svg_path;   /* NULL: no SVG */
     unsigned long conn;     /* 0: all */
     FILE *svg;              /* open while running */
+    bool have_conns;        /* conns_seen is set (the run ended normally) */
+    uint64_t conns_seen;    /* connections the run tracked: --conn N must be one */
 };
 
 /* Handle one getopt result if it is a view option: 1 handled, 0 not a view

@@ -297,6 +297,8 @@ int cmd_read(int argc, char **argv)
         pipeline_run_stats(pl)->input_error = errbuf;
     if (!cli_output_failed())
         pipeline_finish(pl);
+    a.views.have_conns = true;
+    a.views.conns_seen = pipeline_tracker_stats(pl)->connections;
 
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);

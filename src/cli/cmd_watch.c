@@ -94,8 +94,7 @@ static struct capture *volatile g_cap;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    g_stop = 1;
+    g_stop = sig; /* which one: SIGINT from a terminal echoed "^C" */
     if (g_cap)
         capture_breakloop(g_cap);
 }
@@ -358,8 +357,14 @@ int cmd_watch(int argc, char **argv)
         rs->cap_dropped = drop;
         rs->cap_ifdropped = ifdrop;
     }
+    /* The terminal echoed "^C" where the cursor was: start the summary on
+     * a line of its own, not "^C-- summary". */
+    if (g_stop == SIGINT && isatty(STDOUT_FILENO))
+        fputc('\n', stdout);
     if (!cli_output_failed())
         pipeline_finish(pl);
+    a.views.have_conns = true;
+    a.views.conns_seen = pipeline_tracker_stats(pl)->connections;
 
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);

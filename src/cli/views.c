@@ -138,13 +138,22 @@ struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool js
 
 int cli_views_finish(struct cli_views *v, int status)
 {
-    int failed;
-    if (!v->svg)
-        return status;
-    failed = ferror(v->svg);
-    if (fclose(v->svg) != 0)
-        failed = 1;
-    v->svg = NULL;
+    int failed = 0;
+    /* --conn N that matched nothing: say so, and leave no blank slide. */
+    bool no_such_conn = v->conn && v->have_conns && v->conn > v->conns_seen;
+    if (v->svg) {
+        failed = ferror(v->svg);
+        if (fclose(v->svg) != 0)
+            failed = 1;
+        v->svg = NULL;
+        if (no_such_conn)
+            unlink(v->svg_path);
+    }
+    if (no_such_conn) {
+        cli_error("--conn %lu: no such connection (this input has %llu)", v->conn,
+                  (unsigned long long)v->conns_seen);
+        return status == EXIT_OK ? EXIT_USAGE : status;
+    }
     if (failed) {
         cli_error("writing %s failed", v->svg_path);
         if (status == EXIT_OK)

@@ -53,6 +53,24 @@ struct svg_rep {
 /* ---- escaping ------------------------------------------------------------ */
 
 /* Length of the well-formed UTF-8 sequence at s, 0 if it is not one. */
+
+/* A connection's close in words for a slide (the NDJSON names are
+ * docs/NDJSON.md's contract; these are for people). */
+static const char *close_words(enum close_outcome c)
+{
+    switch (c) {
+    case CLOSE_OPEN_AT_END: return "still open at the end of the capture";
+    case CLOSE_CLOSED: return "closed";
+    case CLOSE_RESET_BY_CLIENT: return "reset by the client";
+    case CLOSE_RESET_BY_SERVER: return "reset by the server";
+    case CLOSE_TIMEOUT: return "timed out";
+    case CLOSE_EVICTED: return "evicted (the table was full)";
+    case CLOSE_NEVER_OPENED: return "never opened";
+    case CLOSE__COUNT: break;
+    }
+    return close_outcome_name(c);
+}
+
 static size_t utf8_len(const unsigned char *s)
 {
     size_t n, i;
@@ -395,24 +413,28 @@ static int draw_block(FILE *o, const struct svg_rep *t, const struct svg_block *
         ry += row_height(&t->rows[i]);
     }
     if (h->ended) {
-        if (h->rtt_syn_synack_us >= 0)
-            ms_text(a, sizeof(a), h->rtt_syn_synack_us);
-        else
-            snprintf(a, sizeof(a), "-");
-        if (h->rtt_synack_ack_us >= 0)
-            ms_text(bb, sizeof(bb), h->rtt_synack_ack_us);
-        else
-            snprintf(bb, sizeof(bb), "-");
+        size_t n = 0;
         snprintf(foot, sizeof(foot), "%s%s", hs_outcome_name((enum hs_outcome)h->outcome),
                  h->simultaneous ? " (simultaneous open)" : "");
         text_el(o, 40, ry + 28, NULL, 20,
                 h->outcome == HS_REFUSED || h->outcome == HS_ABORTED ? COL_RST : COL_TEXT,
                 " font-weight=\"bold\"", foot);
-        snprintf(foot, sizeof(foot),
-                 "SYN\u2192SYN+ACK %s ms \u00b7 SYN+ACK\u2192ACK %s ms \u00b7 retransmitted SYN "
-                 "%u, SYN+ACK %u \u00b7 %" PRIu32 " packets \u00b7 %s",
-                 a, bb, (unsigned)h->syn_retransmits, (unsigned)h->synack_retransmits, h->pkts,
-                 close_outcome_name((enum close_outcome)h->close));
+        /* Words for a slide, not field names; a time that was never
+         * measured is left out, not drawn as "- ms" (issue 14). */
+        foot[0] = '\0';
+        if (h->rtt_syn_synack_us >= 0) {
+            ms_text(a, sizeof(a), h->rtt_syn_synack_us);
+            n += (size_t)snprintf(foot + n, sizeof(foot) - n, "SYN\u2192SYN+ACK %s ms \u00b7 ", a);
+        }
+        if (h->rtt_synack_ack_us >= 0 && n < sizeof(foot)) {
+            ms_text(bb, sizeof(bb), h->rtt_synack_ack_us);
+            n += (size_t)snprintf(foot + n, sizeof(foot) - n, "SYN+ACK\u2192ACK %s ms \u00b7 ", bb);
+        }
+        if (n < sizeof(foot))
+            snprintf(foot + n, sizeof(foot) - n,
+                     "retransmitted SYN %u, SYN+ACK %u \u00b7 %" PRIu32 " packets \u00b7 %s",
+                     (unsigned)h->syn_retransmits, (unsigned)h->synack_retransmits, h->pkts,
+                     close_words((enum close_outcome)h->close));
         text_el(o, 40, ry + 28 + ANN_H, NULL, 16, COL_TEXT, NULL, foot);
         explain_el(o, 40, ry + 28 + 2 * ANN_H, NULL, FOOT_COLS, h->explain, 16);
     }

@@ -435,7 +435,10 @@ static void text_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     lput_u64(&l, c->pkts);
     lput(&l, " pkts  ");
     lput(&l, close_outcome_name((enum close_outcome)c->close));
-    if (why != TRK_END_FINISHED) {
+    /* Why the record came out, unless the close already says it
+     * ("timeout", not "timeout (timeout)"). */
+    if (why != TRK_END_FINISHED &&
+        strcmp(trk_end_name(why), close_outcome_name((enum close_outcome)c->close)) != 0) {
         lput_n(&l, " (", 2);
         lput(&l, trk_end_name(why));
         lput_n(&l, ")", 1);

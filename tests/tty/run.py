@@ -169,6 +169,8 @@ def watch_ctrl_c(cols, rows):
           t.screen)
     check(b"-- summary" in screen and b"connections  1: complete 1" in screen,
           "no summary counting the one complete connection after ^C", t.screen)
+    check(re.search(rb"(^|\n)-- summary", screen) and b"^C-- summary" not in screen,
+          "the summary does not start on a line of its own after the echoed ^C", t.screen)
 
 
 def case_watch_ctrl_c_80x24():

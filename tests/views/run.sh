@@ -185,6 +185,26 @@ bad_conn)
     run 2 read --ladder --conn 0 "$CAP/refused.pcap"
     err_has "--conn: '0' is not a connection number"
     ;;
+conn_no_match)
+    # A --conn that matches nothing: one line, exit 2, no blank slide left.
+    run 2 read --ladder --conn 99 "$CAP/mixed.pcap"
+    [ "$(wc -l <err)" -eq 1 ] || fail "stderr is not one line"
+    err_has "--conn 99: no such connection (this input has 8)"
+    run 2 read -q --svg fig.svg --conn 99 "$CAP/mixed.pcap"
+    err_has "--conn 99: no such connection"
+    [ ! -e fig.svg ] || fail "a blank SVG was left behind"
+    run 0 read -q --svg fig.svg --conn 8 "$CAP/mixed.pcap"
+    [ -s fig.svg ] || fail "--conn 8 of 8 drew nothing"
+    ;;
+svg_footer_words)
+    # Slides say how a connection ended in words, and leave out times that
+    # were never measured (no "- ms").
+    run 0 read -q --svg fig.svg "$CAP/refused.pcap"
+    grep -Fq "reset by the server" fig.svg || fail "no 'reset by the server' in the footer"
+    ! grep -Eq "reset_by_server|open_at_end|never_opened|- ms" fig.svg || fail "field names or '- ms' in the SVG"
+    run 0 read -q --svg fig.svg "$CAP/unanswered.pcap"
+    ! grep -Eq "open_at_end|- ms" fig.svg || fail "field names or '- ms' in the SVG"
+    ;;
 help_lists_views)
     run 0 read --help
     for o in --ladder --ascii --explain "--color WHEN" "--svg FILE" "--conn ID"; do out_has "$o"; done
