@@ -160,6 +160,17 @@ static void rst_sentence(struct sb *b, const struct pkt *p, const struct trk_ver
             else
                 sbf(b, "); this one has no ACK bit");
             sbf(b, ", so the %s ignores it (RFC 9293 3.10.7.3).", who(o));
+        } else if (c->ep[o].state == TS_LISTEN && c->ep[s].state == TS_SYN_SENT &&
+                   !(p->flags & TH_ACK)) {
+            /* The answer SYN_SENT gives a segment that acknowledges
+             * something it never sent: <SEQ=SEG.ACK><CTL=RST>. */
+            sbf(b, "The %s refuses that segment with <SEQ=SEG.ACK><CTL=RST>: a RST whose "
+                   "sequence number %" PRIu32 " is the acknowledgment number it refuses "
+                   "(RFC 9293 3.10.7.3), and stays in SYN_SENT; a %s in LISTEN ignores any "
+                   "RST (RFC 9293 3.10.7.2).", who(s), seq, who(o));
+        } else if (c->ep[o].state == TS_LISTEN) {
+            sbf(b, "A %s in LISTEN ignores any RST: it cannot answer anything this "
+                   "connection sent (RFC 9293 3.10.7.2).", who(o));
         } else {
             sbf(b, "The RST's sequence number %" PRIu32 " is outside what the %s has sent, "
                    "so the %s ignores it (RFC 9293 3.10.7.4).", seq, who(s), who(o));

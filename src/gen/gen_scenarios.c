@@ -304,10 +304,12 @@ static const struct seg ecn_declined[] = {
 
 /* A stale SYN+ACK with a wrong ack draws the client's <SEQ=SEG.ACK><CTL=RST>
  * (RFC 9293 3.10.7.3); the client stays in SYN_SENT and the real SYN+ACK
- * completes the handshake. The stale one acks 9999 past the ISN. */
+ * completes the handshake. The stale one acks ISN + 10000, and the RST's
+ * sequence number is that ack (issue 14: it once was not). */
 static const struct seg wrong_ack[] = {
     { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
-    { 10000, S, GEN_ABS_SEQ, F_SA, 111111, 1818846839u + 10000u, O_SYN, NULL },
+    /* ack is relative to the client's ISN, as in every scenario: ISN + 10000 */
+    { 10000, S, GEN_ABS_SEQ, F_SA, 111111, 10000u, O_SYN, NULL },
     { 10050, C, GEN_ABS_SEQ, F_R, 1818846839u + 10000u, 0, O_NONE, NULL },
     { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
     { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
