@@ -438,6 +438,7 @@ static void sync_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
 {
     uint32_t len = in->payload_len;
     uint32_t rcv_before = h->rcv_nxt;
+    bool fin_was_acked = h->fin_acked; /* before this segment's ACK */
     if (h->role == HS_ROLE_SERVER && h->phase == PH_SYNC && !h->fin_wanted && !h->close_due)
         h->phase_at = later(now, h->o.idle_ns); /* activity: restart the idle timer */
     if (in->flags & TH_RST) {
@@ -472,7 +473,10 @@ static void sync_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
             arm_rtx(h, now);
         if (fin_on_wire(h) && h->snd_una == h->snd_nxt && !h->fin_acked) {
             h->fin_acked = true;
-            if (!h->fin_rcvd)
+            /* A FIN+ACK that acknowledges ours takes FIN_WAIT_1 straight to
+             * TIME_WAIT (sync_progress says so): no FIN_WAIT_2 to announce,
+             * or this voice would contradict the tracker's (issue 14). */
+            if (!h->fin_rcvd && !(in->flags & TH_FIN))
                 note(h, "our FIN is acknowledged: FIN_WAIT_2, waiting for the peer's FIN");
         }
     } else if (seq_gt(in->ack, h->snd_nxt)) {
@@ -508,6 +512,10 @@ static void sync_input(struct craft_hs *h, const struct pkt *in, uint64_t now)
                 h->phase_at = NEVER;
             } else if (!h->fin_acked) {
                 note(h, "FIN from the peer while ours is unacknowledged: ACK (CLOSING)");
+                h->need_ack = true;
+            } else if (!fin_was_acked) {
+                note(h, "FIN+ACK from the peer acknowledges our FIN and closes its side: ACK "
+                        "it (FIN_WAIT_1 -> TIME_WAIT)");
                 h->need_ack = true;
             } else {
                 note(h, "FIN from the peer: ACK it (FIN_WAIT_2 -> TIME_WAIT)");

@@ -226,6 +226,35 @@ static void test_client_handshake_and_active_close(void **state)
     assert_int_equal(o.n, 0);
 }
 
+/* Our FIN and theirs acknowledged by one FIN+ACK: FIN_WAIT_1 -> TIME_WAIT,
+ * and no note may claim FIN_WAIT_2 (the tracker shows FIN_WAIT_1->TIME_WAIT
+ * for that segment; issue 14). */
+static void test_client_fin_ack_of_our_fin_goes_to_time_wait(void **state)
+{
+    struct craft_hs h;
+    struct out o;
+    struct pkt p;
+    const char *n;
+    bool time_wait_said = false;
+    (void)state;
+    {
+        struct hs_opts op = opts();
+        client(&h, &op);
+    }
+    client_to_established(&h, &o, T0);
+    assert_string_equal(hs_state_name(&h), "FIN_WAIT_1");
+    drain_notes(&h);
+    p = sc(FA, IRS + 1, ISN + 2, 0);
+    assert_int_equal(drive(&h, &p, T0 + 3 * MS, &o), HS_ACT_WAIT);
+    assert_string_equal(hs_state_name(&h), "TIME_WAIT");
+    while ((n = hs_take_note(&h))) {
+        assert_null(strstr(n, "FIN_WAIT_2"));
+        if (strstr(n, "TIME_WAIT"))
+            time_wait_said = true;
+    }
+    assert_true(time_wait_said);
+}
+
 static void test_client_linger_then_close(void **state)
 {
     struct craft_hs h;
@@ -908,6 +937,7 @@ int main(void)
         cmocka_unit_test(test_client_syn_carries_options),
         cmocka_unit_test(test_client_ecn_and_bare_syn),
         cmocka_unit_test(test_client_handshake_and_active_close),
+        cmocka_unit_test(test_client_fin_ack_of_our_fin_goes_to_time_wait),
         cmocka_unit_test(test_client_linger_then_close),
         cmocka_unit_test(test_client_passive_close_and_refin),
         cmocka_unit_test(test_client_syn_backoff_bounded),
