@@ -48,6 +48,9 @@
 #define CFG_LADDER_HEAD 24u      /* rows kept from a connection's start (the handshake) */
 #define CFG_LADDER_TAIL 8u       /* and from its end (the close); the middle is counted */
 #define CFG_LADDER_RECENT 256u   /* drawn connection ids remembered to say "(continued)" */
+#define CFG_LADDER_MAX_BLOCKS 1000u /* `read --ladder` draws this many blocks; after
+                                    that only each connection's record line, so a
+                                    huge capture cannot print millions of lines */
 #define CFG_SVG_MAX_CONNS 64u    /* connections drawn in one --svg file */
 #define CFG_SVG_MAX_ROWS 512u    /* arrows drawn in one --svg file (~60 slides' worth) */
 

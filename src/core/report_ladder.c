@@ -9,7 +9,8 @@
  *   one beyond that draws the oldest held block early, and that
  *   connection's later rows become a "(continued)" block. A connection
  *   keeps its first CFG_LADDER_HEAD rows and its last CFG_LADDER_TAIL;
- *   the rows between are counted and drawn as one "not kept" line.
+ *   the rows between are counted and drawn as one "not kept" line. After
+ *   CFG_LADDER_MAX_BLOCKS blocks, a note, then only record lines.
  * - RPT_STREAM (watch, demo): each row is drawn at once; the lane header
  *   is drawn again whenever the row belongs to another connection than the
  *   previous one. Nothing is held.
@@ -46,6 +47,7 @@ struct ladder_rep {
     uint64_t next_age;
     struct ladder_row *pool;
     struct ladder_row scratch;
+    uint64_t blocks_drawn;      /* bounded by CFG_LADDER_MAX_BLOCKS */
     /* ids drawn recently, to say "(continued)" */
     uint64_t recent[CFG_LADDER_RECENT];
     size_t recent_n, recent_pos;
@@ -97,6 +99,18 @@ static void held_draw(struct ladder_rep *t, struct held *h, const struct ladder_
     uint64_t i;
 
     ladder_style_init(&s, t->base.flags, &h->head);
+    if (h->total > 0 && t->blocks_drawn == CFG_LADDER_MAX_BLOCKS)
+        fprintf(t->base.out,
+                "── ladder: %u blocks drawn; from here on one record line per connection "
+                "(the summary counts them all; draw one with --conn ID) ──\n\n",
+                CFG_LADDER_MAX_BLOCKS);
+    if (h->total > 0 && t->blocks_drawn++ >= CFG_LADDER_MAX_BLOCKS) {
+        if (end)
+            ladder_draw_foot(t->base.out, &s, end);
+        recent_add(t, h->head.id);
+        h->used = false;
+        return;
+    }
     if (h->total > 0) {
         ladder_draw_head(t->base.out, &s, &h->head, &h->rows[0], h->continued);
         for (i = 0; i < kept_head; i++)

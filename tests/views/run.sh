@@ -185,6 +185,20 @@ bad_conn)
     run 2 read --ladder --conn 0 "$CAP/refused.pcap"
     err_has "--conn: '0' is not a connection number"
     ;;
+ladder_bounded)
+    # A busy capture: blocks stay findable ("(continued)") and the ladder is
+    # bounded (CFG_LADDER_MAX_BLOCKS = 1000 blocks, then record lines only).
+    gen=$(dirname "$BIN")/tcpshake-gen
+    [ -x "$gen" ] || fail "no tcpshake-gen beside $BIN"
+    "$gen" bench --connections 3000 --seed 7 busy.pcap >/dev/null || fail "generator"
+    run 0 read --ladder busy.pcap
+    grep -Fq "(continued)" out || fail "no (continued) block in a busy ladder"
+    [ "$(grep -c "^── ladder: 1000 blocks drawn" out)" -eq 1 ] || fail "no single bound note"
+    blocks=$(grep -c "^── connection #" out)
+    [ "$blocks" -eq 1000 ] || fail "$blocks blocks drawn, expected the bound 1000"
+    records=$(grep -c "^└─ #" out)
+    [ "$records" -eq 3000 ] || fail "$records record lines, expected one per connection (3000)"
+    ;;
 conn_no_match)
     # A --conn that matches nothing: one line, exit 2, no blank slide left.
     run 2 read --ladder --conn 99 "$CAP/mixed.pcap"
