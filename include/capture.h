@@ -65,6 +65,14 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
                  char errbuf[ERRBUF_SIZE]);
 /* Signal-handler safe. */
 void capture_breakloop(struct capture *c);
+/* Called just before capture_next() would wait for input (a live capture
+ * with nothing buffered; an offline pipe, FIFO or terminal whose reader has
+ * handed out every frame it has): the caller flushes its output there, so
+ * what a segment produced is seen before tcpshake blocks (issue 12). Never
+ * called while input keeps coming, nor for a regular file. */
+void capture_set_idle(struct capture *c, void (*idle)(void *user), void *user);
+/* True when the offline input is a stream (pipe, FIFO, terminal, socket). */
+bool capture_is_stream(const struct capture *c);
 /* Live counters (pcap_stats); 0 or -1. */
 int capture_stats(struct capture *c, uint64_t *received, uint64_t *dropped, uint64_t *ifdropped);
 /* Bytes of the file consumed so far (offline progress; libpcap reads a few

@@ -75,6 +75,18 @@ void cli_output_init(void)
     setvbuf(stdout, stdout_buf, _IOFBF, sizeof(stdout_buf));
 }
 
+void cli_output_line_buffered(void)
+{
+    setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+void cli_output_idle(void *unused)
+{
+    (void)unused;
+    if (fflush(stdout) != 0 && output_errno == 0)
+        output_errno = errno ? errno : EIO;
+}
+
 bool cli_output_failed(void)
 {
     if (output_errno == 0 && ferror(stdout))
@@ -224,6 +236,7 @@ int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
     case 'S': t->flags |= RPT_ABS_SEQ; return 1;
     case 'v': t->flags |= RPT_VERBOSE; return 1;
     case 'n': return 1; /* tcpshake never resolves names: tcpdump's -n is the default */
+    case 'l': t->line_buffered = true; return 1;
     case CLI_OPT_MAX_CONNS:
         if (cli_parse_ulong(arg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
             cli_error("--max-conns: '%s' is not a number from %u to %u", arg, CFG_MAX_CONNS_MIN,

@@ -42,6 +42,11 @@ void cli_print_opts(FILE *out, const struct cli_opt *opts, size_t n);
 
 /* stdout: one large buffer, SIGPIPE ignored (a closed pipe becomes EPIPE). */
 void cli_output_init(void);
+/* -l (tcpdump's --line-buffered): stdout flushed after every line. */
+void cli_output_line_buffered(void);
+/* The capture's idle hook (capture_set_idle): flush stdout before tcpshake
+ * waits for input, so a pipe or live capture shows each record at once. */
+void cli_output_idle(void *unused);
 /* True once writing to stdout has failed. */
 bool cli_output_failed(void);
 /* Flush stdout. Returns `status` unchanged, or EXIT_OUTPUT (after one line
@@ -79,6 +84,7 @@ enum {
 struct cli_track_opts {
     unsigned flags;              /* RPT_* */
     bool json;
+    bool line_buffered;          /* -l: flush every line */
     size_t max_conns;            /* 0 = default */
     struct tracker_cfg timeouts; /* --timeout values (0 = default) */
 };

@@ -26,6 +26,9 @@ static const struct cli_opt read_opts[] = {
     { CLI_OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
     { 'n', "numeric", NULL, "no name resolution: always the case (accepted as in tcpdump)" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
+    { 'l', "line-buffered", NULL,
+      "flush every output line (tcpdump's -l); a pipe or live capture is\n"
+      "                         flushed anyway whenever tcpshake waits for input" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
     { CLI_OPT_MAX_CONNS, "max-conns", "N",
@@ -265,6 +268,9 @@ int cmd_read(int argc, char **argv)
     }
 
     cli_output_init();
+    if (a.t.line_buffered)
+        cli_output_line_buffered();
+    capture_set_idle(cap, cli_output_idle, NULL);
     rep = cli_views_reporter(&a.views, a.t.flags | cli_views_flags(&a.views), a.t.json, &status);
     if (!rep) {
         capture_close(cap);

@@ -32,6 +32,9 @@ static const struct cli_opt watch_opts[] = {
     { CLI_OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
     { 'n', "numeric", NULL, "no name resolution: always the case (accepted as in tcpdump)" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
+    { 'l', "line-buffered", NULL,
+      "flush every output line (tcpdump's -l); a pipe or live capture is\n"
+      "                         flushed anyway whenever tcpshake waits for input" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
     { 'w', "write", "FILE",
@@ -317,6 +320,9 @@ int cmd_watch(int argc, char **argv)
     }
 
     cli_output_init();
+    if (a.t.line_buffered)
+        cli_output_line_buffered();
+    capture_set_idle(cap, cli_output_idle, NULL);
     /* Live: each ladder row is drawn as it happens (RPT_STREAM). */
     rep = cli_views_reporter(&a.views, a.t.flags | RPT_STREAM | cli_views_flags(&a.views), a.t.json,
                              &status);

@@ -8,7 +8,13 @@
  * on a multi-core machine decoding, tracking and reporting run beside
  * libpcap instead of after it (issue 8, docs/PERFORMANCE.md). Frames, their
  * order and the end of input (EOF, or the error after the last good frame)
- * are exactly what libpcap gives. */
+ * are exactly what libpcap gives.
+ *
+ * A stream (pipe, FIFO: `tcpdump -U -w - | tcpshake read -`) cannot wait for
+ * a batch to fill: the reader publishes how far each batch is filled after
+ * every frame (one release store), and the consumer, once it has handed out
+ * everything published, calls the idle hook (the CLI flushes stdout) and
+ * takes frames from the batch being filled as they come (issue 12). */
 #include "capture.h"
 
 #include <errno.h>
@@ -20,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <pcap/pcap.h>
 
@@ -38,6 +45,7 @@ struct ra_rec {
 struct ra_batch {
     uint8_t *buf;
     size_t used;
+    atomic_size_t pub;       /* bytes of whole frames the consumer may read */
     int end;                 /* 0, or CAPTURE_EOF / CAPTURE_ERROR after the frames */
     int64_t end_offset;      /* file offset at the end */
     enum capture_err err;
@@ -53,7 +61,9 @@ struct readahead {
     atomic_bool quit;           /* capture_close(): the producer stops */
     struct ra_batch *fill;      /* producer: batch being filled */
     struct ra_batch *cur;       /* consumer: batch being read */
+    bool cur_full;              /* consumer: cur was published (else: being filled) */
     size_t off;                 /* consumer: next record in cur */
+    bool stream;                /* input is a pipe, FIFO...: read partial batches */
     int64_t offset;             /* consumer: file offset after the last frame handed out */
     int64_t pos;                /* producer: file offset after the last frame read */
     int64_t rec_hdr;            /* producer: pcap record header size, 0 = ask ftello */
@@ -72,6 +82,10 @@ struct capture {
     char name[256];                 /* path or device, for messages */
     struct readahead *ra;           /* offline: the read-ahead thread, once started */
     bool ra_failed;                 /* could not start it: read in this thread */
+    bool stream;                    /* offline input is not a regular file */
+    void (*idle)(void *user);       /* capture_set_idle() */
+    void *idle_user;
+    bool handed;                    /* frames handed out since the last idle call */
 };
 
 static const char *const capture_err_names[] = {
@@ -245,6 +259,11 @@ static struct capture *open_offline(const struct capture_cfg *cfg, struct captur
     }
     c->offline = true;
     c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+    {
+        FILE *f = pcap_file(c->p);
+        struct stat sb;
+        c->stream = f && fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode);
+    }
     return c;
 }
 
@@ -421,6 +440,7 @@ static struct ra_batch *ra_publish(struct readahead *ra)
         b = &ra->b[ra->tail];
         b->used = 0;
         b->end = 0;
+        atomic_store_explicit(&b->pub, 0, memory_order_relaxed);
     }
     pthread_mutex_unlock(&ra->mu);
     ra->fill = b;
@@ -465,6 +485,7 @@ static void ra_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char
     memcpy(b->buf + b->used, &rec, sizeof(rec));
     memcpy(b->buf + b->used + sizeof(rec), data, h->caplen);
     b->used += need;
+    atomic_store_explicit(&b->pub, b->used, memory_order_release);
 }
 
 static void *ra_main(void *arg)
@@ -521,6 +542,7 @@ static bool ra_start(struct capture *c)
             return false;
         }
     ra->fill = &ra->b[0];
+    ra->stream = c->stream;
     ra->offset = ra->pos = file_pos(c);
     c->ra = ra;
     sigfillset(&all);
@@ -544,9 +566,75 @@ static void ra_stop(struct capture *c)
     atomic_store(&ra->quit, true);
     pthread_cond_broadcast(&ra->cv);
     pthread_mutex_unlock(&ra->mu);
-    pthread_join(ra->thread, NULL);
+    if (ra->stream) {
+        /* The reader may be blocked in read() on a pipe whose writer is
+         * silent (an interrupted `read -`): give it a moment, then cancel
+         * it (read(2) is a cancellation point). */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 200 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        if (pthread_timedjoin_np(ra->thread, NULL, &until) != 0) {
+            pthread_cancel(ra->thread);
+            pthread_join(ra->thread, NULL);
+        }
+    } else {
+        pthread_join(ra->thread, NULL);
+    }
     c->ra = NULL;
     ra_free(ra);
+}
+
+static void idle_call(struct capture *c)
+{
+    if (c->idle && c->handed)
+        c->idle(c->idle_user);
+    c->handed = false;
+}
+
+/* Consumer, with the mutex held and nothing published: wait for a batch.
+ * A stream instead returns as soon as the batch being filled has frames
+ * beyond what was read of it (1), flushing output before it waits; 0 when a
+ * batch was published, or the capture is stopping. */
+static int ra_wait(struct capture *c, struct readahead *ra)
+{
+    while (ra->nfull == 0) {
+        struct ra_batch *f = &ra->b[ra->head];
+        size_t from = ra->cur == f ? ra->off : 0;
+        struct timespec until;
+        if (!ra->stream) {
+            pthread_cond_wait(&ra->cv, &ra->mu);
+            continue;
+        }
+        if (atomic_load_explicit(&f->pub, memory_order_acquire) > from) {
+            if (ra->cur != f)
+                ra->off = 0;
+            ra->cur = f;
+            ra->cur_full = false;
+            return 1;
+        }
+        if (c->stop)
+            return 0;
+        if (c->handed) { /* about to wait: what was produced goes out first */
+            pthread_mutex_unlock(&ra->mu);
+            idle_call(c);
+            pthread_mutex_lock(&ra->mu);
+            continue;
+        }
+        /* The reader signals only whole batches; frames trickling into
+         * the one being filled are picked up within 20 ms. */
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 20 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&ra->cv, &ra->mu, &until);
+    }
+    return 0;
 }
 
 /* Consumer: the next frame; its bytes stay put until the next call, which
@@ -556,7 +644,10 @@ static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, 
     struct readahead *ra = c->ra;
     for (;;) {
         struct ra_batch *b = ra->cur;
-        if (b && ra->off < b->used) {
+        size_t limit = 0;
+        if (b)
+            limit = ra->cur_full ? b->used : atomic_load_explicit(&b->pub, memory_order_acquire);
+        if (b && ra->off < limit) {
             struct ra_rec rec;
             memcpy(&rec, b->buf + ra->off, sizeof(rec));
             out->data = b->buf + ra->off + sizeof(rec);
@@ -565,9 +656,10 @@ static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, 
             out->ts_ns = rec.ts_ns;
             ra->offset = rec.offset;
             ra->off += sizeof(rec) + ra_align(rec.caplen);
+            c->handed = true;
             return CAPTURE_FRAME;
         }
-        if (b && b->end) {
+        if (b && ra->cur_full && b->end) {
             ra->offset = b->end_offset;
             if (b->end == CAPTURE_ERROR) {
                 snprintf(errbuf, ERRBUF_SIZE, "%s", b->msg);
@@ -576,16 +668,23 @@ static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, 
             }
             return b->end;
         }
+        if (c->stop)
+            return CAPTURE_EOF;
         pthread_mutex_lock(&ra->mu);
-        if (b) { /* done with it: back to the producer */
+        if (b && ra->cur_full) { /* done with it: back to the producer */
             ra->head = (ra->head + 1) % RA_NBATCH;
             ra->nfull--;
             pthread_cond_broadcast(&ra->cv);
+            ra->cur = NULL;
+            ra->off = 0;
         }
-        while (ra->nfull == 0)
-            pthread_cond_wait(&ra->cv, &ra->mu);
-        ra->cur = &ra->b[ra->head];
-        ra->off = 0;
+        if (ra_wait(c, ra) == 0 && ra->nfull > 0) {
+            struct ra_batch *f = &ra->b[ra->head];
+            if (ra->cur != f)
+                ra->off = 0; /* else: go on where the partial reading stopped */
+            ra->cur = f;
+            ra->cur_full = true;
+        }
         pthread_mutex_unlock(&ra->mu);
     }
 }
@@ -608,6 +707,7 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
     if (rc == 0 && !c->offline) {
         /* Nothing buffered: wait up to the timeout (a signal ends it early). */
         struct pollfd pfd = { .fd = c->fd, .events = POLLIN, .revents = 0 };
+        idle_call(c);
         if (c->fd >= 0 && poll(&pfd, 1, c->timeout_ms) < 0 && errno != EINTR) {
             snprintf(errbuf, ERRBUF_SIZE, "%s: poll: %s", c->name, strerror(errno));
             if (err)
@@ -619,6 +719,7 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         rc = pcap_next_ex(c->p, &h, &data);
     }
     if (rc == 1) {
+        c->handed = true;
         out->data = data;
         out->caplen = h->caplen;
         out->wirelen = h->len;
@@ -631,6 +732,17 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         return CAPTURE_EOF;
     read_error(c, err, errbuf);
     return CAPTURE_ERROR;
+}
+
+void capture_set_idle(struct capture *c, void (*idle)(void *user), void *user)
+{
+    c->idle = idle;
+    c->idle_user = user;
+}
+
+bool capture_is_stream(const struct capture *c)
+{
+    return c->stream;
 }
 
 void capture_breakloop(struct capture *c)
