@@ -38,6 +38,8 @@ struct run_stats {
     const char *input_error; /* e.g. "truncated dump file" (kept in the summary) */
     const struct hs_summary *hs; /* handshake times, retransmits, refused ports
                                     (hsstats.h); NULL: not collected */
+    bool interrupted;        /* Ctrl-C ended the run before the end of its input */
+    double input_percent;    /* how much of the input file was read; < 0: unknown */
     bool have_held;          /* demo slow motion: held_retransmits below is valid */
     uint64_t held_retransmits[2]; /* copies of a held segment a kernel sent and
                                      the wire kept back (client, server) */

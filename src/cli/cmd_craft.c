@@ -1162,7 +1162,10 @@ static int run_session(const struct craft_args *a)
         return out_finish(&o, status) == EXIT_OUTPUT ? EXIT_OUTPUT : status;
     }
     print_end(&o, &res);
-    status = (res.ok || res.stopped) ? EXIT_OK : EXIT_NETWORK;
+    /* Ctrl-C interrupts a craft before its natural end: what was done is
+     * reported (the "# end: aborted: interrupted" line), exit 130, as read
+     * and demo (issue 12). */
+    status = res.stopped ? EXIT_INTERRUPTED : res.ok ? EXIT_OK : EXIT_NETWORK;
     return out_finish(&o, status);
 }
 
@@ -1424,7 +1427,7 @@ static int seg_send(const struct craft_args *a, struct craft_spec *s)
         json_kv_u(&first, "sent", 1);
         fputs("}\n", stdout);
     }
-    return out_finish(&o, EXIT_OK);
+    return out_finish(&o, g_stop ? EXIT_INTERRUPTED : EXIT_OK);
 }
 
 int cmd_craft(int argc, char **argv)

@@ -515,7 +515,7 @@ static int exit_for_demo(enum demo_err e)
     case DEMO_ERR_CONFIG: return EXIT_USAGE;
     case DEMO_ERR_PRIV: return EXIT_PRIV;
     case DEMO_ERR_CAPTURE: return EXIT_CAPTURE;
-    case DEMO_ERR_STOPPED: return EXIT_OK; /* Ctrl-C or q, as watch */
+    case DEMO_ERR_STOPPED: return EXIT_OK; /* q; Ctrl-C is EXIT_INTERRUPTED (below) */
     case DEMO_ERR_SETUP:
     case DEMO_ERR_SOCKET:
     case DEMO_ERR_KVIEW:
@@ -615,6 +615,10 @@ int cmd_demo(int argc, char **argv)
         cli_error("out of memory");
         return EXIT_INTERNAL;
     }
+    if (g_stop) {
+        pipeline_run_stats(c.pl)->interrupted = true;
+        pipeline_run_stats(c.pl)->input_percent = -1;
+    }
     if (a.cfg.mode == DEMO_MODE_WIRE && (a.cfg.slow_ns || a.cfg.step)) {
         struct run_stats *rs = pipeline_run_stats(c.pl);
         rs->have_held = true;
@@ -625,7 +629,8 @@ int cmd_demo(int argc, char **argv)
         pipeline_finish(c.pl);
         char story[64];
         if (res.err == DEMO_ERR_STOPPED)
-            snprintf(story, sizeof(story), "stopped after %u segments (%s)", res.frames,
+            snprintf(story, sizeof(story), "%s after %u segments (%s)",
+                     g_stop ? "interrupted" : "stopped", res.frames,
                      demo_scenario_name(a.cfg.scenario));
         else
             snprintf(story, sizeof(story), "%s", demo_scenario_name(a.cfg.scenario));
@@ -640,6 +645,10 @@ int cmd_demo(int argc, char **argv)
     reporter_destroy(c.rep);
 
     status = cli_output_finish(rc == 0 ? EXIT_OK : exit_for_demo(res.err));
+    /* Ctrl-C interrupts the demo before its end: what was seen is reported
+     * and the summary says so; exit 130 as read and craft (issue 12). */
+    if (g_stop && status == EXIT_OK)
+        status = EXIT_INTERRUPTED;
     if (c.oom) {
         cli_error("out of memory");
         return EXIT_INTERNAL;

@@ -90,9 +90,12 @@ void cmd_read_help(FILE *out)
 
 static struct capture *volatile g_cap; /* for the SIGINT handler */
 
+static volatile sig_atomic_t g_interrupted;
+
 static void on_interrupt(int sig)
 {
     (void)sig;
+    g_interrupted = 1;
     if (g_cap)
         capture_breakloop(g_cap);
 }
@@ -301,6 +304,18 @@ int cmd_read(int argc, char **argv)
     progress_show(&pr, cap, pl, true);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;
+    if (g_interrupted) {
+        /* Ctrl-C before the end: report what was read, and say so (one
+         * policy for read, demo and craft: exit 130; watch ends normally). */
+        struct run_stats *rs = pipeline_run_stats(pl);
+        struct stat st;
+        long long off = capture_file_offset(cap);
+        rs->interrupted = true;
+        rs->input_percent = -1;
+        if (strcmp(a.path, "-") != 0 && stat(a.path, &st) == 0 && S_ISREG(st.st_mode) &&
+            st.st_size > 0 && off >= 0)
+            rs->input_percent = 100.0 * (double)off / (double)st.st_size;
+    }
     if (!cli_output_failed())
         pipeline_finish(pl);
     a.views.have_conns = true;
@@ -314,6 +329,8 @@ int cmd_read(int argc, char **argv)
     capture_close(cap);
 
     status = cli_output_finish(cli_exit_for_capture(err));
+    if (g_interrupted && status == EXIT_OK)
+        status = EXIT_INTERRUPTED;
     if (err != CAPTURE_ERR_NONE)
         cli_error("%s", errbuf);
     return cli_views_finish(&a.views, status);

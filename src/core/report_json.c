@@ -315,6 +315,14 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
         json_u64(&j, "ifdropped", rs->cap_ifdropped);
         json_obj_close(&j);
     }
+    if (rs->interrupted) {
+        json_bool(&j, "interrupted", true);
+        if (rs->input_percent >= 0) {
+            char pct[32];
+            snprintf(pct, sizeof(pct), "%.1f", rs->input_percent);
+            json_number_text(&j, "input_percent", pct);
+        }
+    }
     if (rs->have_held) {
         json_obj_open(&j, "held_retransmits");
         json_u64(&j, "client", rs->held_retransmits[0]);

@@ -557,6 +557,12 @@ void report__text_summary(FILE *o, const struct run_stats *rs, const struct trac
         fprintf(o, "capture      received %" PRIu64 ", dropped %" PRIu64
                    ", dropped by interface %" PRIu64 "\n",
                 rs->cap_received, rs->cap_dropped, rs->cap_ifdropped);
+    if (rs->interrupted) {
+        fprintf(o, "interrupted  after %" PRIu64 " packets", rs->packets);
+        if (rs->input_percent >= 0)
+            fprintf(o, " (%.1f %% of the file)", rs->input_percent);
+        fputc('\n', o);
+    }
     if (rs->have_held)
         fprintf(o, "held back    %" PRIu64 " kernel retransmission(s) while segments were held: "
                    "client %" PRIu64 ", server %" PRIu64 "\n",

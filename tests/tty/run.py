@@ -258,6 +258,19 @@ def case_demo_step_keys():
     check(re.search(rb"demo +stopped after 1 segments", plain(t.screen)),
           "q: the summary does not say 'stopped after 1 segments'", t.screen)
 
+    # Ctrl-C interrupts it instead: what was seen is reported, the summary
+    # says "interrupted", exit 130 (one policy for read, demo, craft).
+    t = Terminal([BIN, "demo", "--step"], 80, 24)
+    t.wait_for(rb"is on the wire", 30, "the first prompt")
+    time.sleep(1.0)
+    t.type(b"\x03")
+    status = t.finish(30)
+    screen = plain(t.screen)
+    check(status == 130, "^C: exit %d, expected 130" % status, t.screen)
+    check(re.search(rb"demo +interrupted after 1 segments", screen) and
+          b"interrupted  after" in screen,
+          "^C: the summary does not say 'interrupted'", t.screen)
+
 
 SEG_LINE = re.compile(rb"^ *([0-9]+\.[0-9]+) #1 .*(SYN|ACK|FIN|RST)", re.M)
 TIMED_LINE = re.compile(rb"^ *([0-9]+\.[0-9]+) ", re.M)
