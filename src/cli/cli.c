@@ -237,6 +237,18 @@ int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
     case 'v': t->flags |= RPT_VERBOSE; return 1;
     case 'n': return 1; /* tcpshake never resolves names: tcpdump's -n is the default */
     case 'l': t->line_buffered = true; return 1;
+    case 'c':
+        if (cli_parse_ulong(arg, 1, 1000000000UL, &t->count) != 0) {
+            cli_error("-c: '%s' is not a number from 1 to 1000000000", arg);
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_PACKETS:
+        if (cli_parse_ulong(arg, 1, 1000000000000UL, &t->packets) != 0) {
+            cli_error("--packets: '%s' is not a number from 1 to 1000000000000", arg);
+            return -1;
+        }
+        return 1;
     case CLI_OPT_MAX_CONNS:
         if (cli_parse_ulong(arg, CFG_MAX_CONNS_MIN, CFG_MAX_CONNS_MAX, &n) != 0) {
             cli_error("--max-conns: '%s' is not a number from %u to %u", arg, CFG_MAX_CONNS_MIN,

@@ -80,11 +80,14 @@ enum {
     CLI_OPT_ALL,
     CLI_OPT_MAX_CONNS,
     CLI_OPT_TIMEOUT,
+    CLI_OPT_PACKETS,
 };
 struct cli_track_opts {
     unsigned flags;              /* RPT_* */
     bool json;
     bool line_buffered;          /* -l: flush every line */
+    unsigned long count;         /* -c N: stop after N connections ended (0: no limit) */
+    unsigned long packets;       /* --packets N: stop after N packets (0: no limit) */
     size_t max_conns;            /* 0 = default */
     struct tracker_cfg timeouts; /* --timeout values (0 = default) */
 };

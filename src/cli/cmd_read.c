@@ -29,6 +29,8 @@ static const struct cli_opt read_opts[] = {
     { 'l', "line-buffered", NULL,
       "flush every output line (tcpdump's -l); a pipe or live capture is\n"
       "                         flushed anyway whenever tcpshake waits for input" },
+    { 'c', "count", "N", "stop after N connections have ended (their records are out)" },
+    { CLI_OPT_PACKETS, "packets", "N", "stop after N packets (frames read)" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
     { CLI_OPT_MAX_CONNS, "max-conns", "N",
@@ -214,7 +216,7 @@ static void progress_show(struct progress *pr, struct capture *cap, struct pipel
 /* Drain the capture into the pipeline. Returns the capture error (NONE at a
  * clean end of file or after an interrupt) with its message in errbuf. */
 static enum capture_err run(struct capture *cap, struct pipeline *pl, struct progress *pr,
-                            char *errbuf)
+                            const struct cli_track_opts *lim, char *errbuf)
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
@@ -223,6 +225,11 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pro
         int rc = capture_next(cap, &f, &err, errbuf);
         if (rc == CAPTURE_FRAME) {
             pipeline_feed(pl, &f);
+            /* -c N and --packets N: a chosen end, not an interrupt. */
+            if (lim->count && pipeline_conns_ended(pl) >= lim->count)
+                return CAPTURE_ERR_NONE;
+            if (lim->packets && pipeline_run_stats(pl)->packets >= lim->packets)
+                return CAPTURE_ERR_NONE;
             if ((++n & 0xffffu) == 0)
                 progress_show(pr, cap, pl, false);
             /* ferror() takes stdout's lock: ask every 256 frames, not per frame. */
@@ -300,7 +307,7 @@ int cmd_read(int argc, char **argv)
 
     errbuf[0] = '\0';
     progress_init(&pr, a.path);
-    err = run(cap, pl, &pr, errbuf);
+    err = run(cap, pl, &pr, &a.t, errbuf);
     progress_show(&pr, cap, pl, true);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;

@@ -42,6 +42,7 @@ static const struct cli_opt watch_opts[] = {
       "                         (with tcpshake's verdict as a comment on each segment\n"
       "                         that changed a state), pcap otherwise" },
     { 'c', "count", "N", "stop after N connections have ended" },
+    { CLI_OPT_PACKETS, "packets", "N", "stop after N packets (frames captured)" },
     { 'B', "buffer-size", "MB", "kernel capture buffer in MiB (default 32)" },
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
     { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
@@ -86,7 +87,6 @@ struct watch_args {
     char *bpf;
     bool keep_root;
     bool user_given;             /* -Z named the user: files are created as it */
-    unsigned long count;
     unsigned long buffer_mb;
     struct cli_track_opts t;     /* output and tracker options */
     struct cli_views views;
@@ -121,12 +121,6 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
         case 'w': a->write_path = optarg; break;
         case 'Z': a->user = optarg; a->user_given = true; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
-        case 'c':
-            if (cli_parse_ulong(optarg, 1, 1000000000UL, &a->count) != 0) {
-                cli_error("-c: '%s' is not a number from 1 to 1000000000", optarg);
-                return EXIT_USAGE;
-            }
-            break;
         case 'B':
             if (cli_parse_ulong(optarg, 1, 4096, &a->buffer_mb) != 0) {
                 cli_error("--buffer-size: '%s' is not a number of MiB from 1 to 4096", optarg);
@@ -207,7 +201,7 @@ static uint64_t wall_ns(void)
 
 /* Capture until a signal, -c N, or an error. */
 static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pcapfile *w,
-                            unsigned long count, char *errbuf, bool *write_failed)
+                            const struct cli_track_opts *lim, char *errbuf, bool *write_failed)
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
@@ -225,7 +219,9 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pca
             }
             if (cli_output_failed())
                 return CAPTURE_ERR_NONE;
-            if (count && pipeline_conns_ended(pl) >= count)
+            if (lim->count && pipeline_conns_ended(pl) >= lim->count)
+                return CAPTURE_ERR_NONE;
+            if (lim->packets && pipeline_run_stats(pl)->packets >= lim->packets)
                 return CAPTURE_ERR_NONE;
         } else if (rc == CAPTURE_TIMEOUT) {
             /* An idle link: live packet times are wall-clock times, so let
@@ -353,7 +349,7 @@ int cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     errbuf[0] = '\0';
-    err = run(cap, pl, w, a.count, errbuf, &write_failed);
+    err = run(cap, pl, w, &a.t, errbuf, &write_failed);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;
     if (capture_stats(cap, &rx, &drop, &ifdrop) == 0) {
