@@ -142,6 +142,18 @@ struct reporter {
  * snapshot and comparison. Times are seconds since the first frame (or
  * demo record) seen. NULL on out-of-memory. */
 struct reporter *report_text_new(FILE *out, unsigned flags);
+/* How the text view stamps its lines (tcpdump's -t family). */
+enum rpt_time {
+    RPT_TIME_SINCE_FIRST = 0, /* -ttttt, the default: seconds since the first frame */
+    RPT_TIME_NONE,            /* -t: no time column */
+    RPT_TIME_EPOCH,           /* -tt: seconds since 1970 */
+    RPT_TIME_DELTA,           /* -ttt: since the previous line */
+    RPT_TIME_DATE,            /* -tttt: date and wall-clock time */
+};
+/* Choose the text view's time column; tz_offset_s is added for
+ * RPT_TIME_DATE (the CLI's --time-zone: 0 for UTC). No-op for a reporter
+ * that is not the text view. */
+void report_text_set_time(struct reporter *r, enum rpt_time mode, int32_t tz_offset_s);
 /* NDJSON: "state" per transition, "conn" per record, a last "summary"
  * ("segment" per TCP segment and "undecoded" per other frame with RPT_ALL;
  * only "conn" and "summary" with RPT_QUIET); for the demo, "syscall",

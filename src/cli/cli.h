@@ -112,6 +112,7 @@ enum {
     CLI_OPT_COLOR,
     CLI_OPT_SVG,
     CLI_OPT_CONN,
+    CLI_OPT_TIME_ZONE,
 };
 #define CLI_VIEW_OPTS                                                                        \
     { CLI_OPT_LADDER, "ladder", NULL, "draw each connection as a sequence diagram (ladder)" }, \
@@ -121,7 +122,13 @@ enum {
     { CLI_OPT_COLOR, "color", "WHEN",                                                        \
       "auto (default: on a terminal, unless NO_COLOR is set), always, never" },              \
     { CLI_OPT_SVG, "svg", "FILE", "also write the ladder as a standalone SVG to FILE" },     \
-    { CLI_OPT_CONN, "conn", "ID", "--ladder and --svg: draw connection ID only" }
+    { CLI_OPT_CONN, "conn", "ID", "--ladder and --svg: draw connection ID only" },         \
+    { 't', "t", NULL,                                                                        \
+      "timestamps as tcpdump's: -t none, -tt seconds since 1970, -ttt since\n"               \
+      "                         the previous line, -tttt date and time, -ttttt\n"            \
+      "                         since the first packet (the default)" },                     \
+    { CLI_OPT_TIME_ZONE, "time-zone", "ZONE",                                                \
+      "-tttt: local (default, as tcpdump) or utc" }
 
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 
@@ -131,6 +138,8 @@ struct cli_views {
     const char *svg_path;   /* NULL: no SVG */
     unsigned long conn;     /* 0: all */
     FILE *svg;              /* open while running */
+    unsigned t_count;       /* -t given this many times (0: default, since the first) */
+    bool utc;               /* --time-zone utc */
     bool have_conns;        /* conns_seen is set (the run ended normally) */
     uint64_t conns_seen;    /* connections the run tracked: --conn N must be one */
 };

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -36,6 +37,22 @@ int cli_views_option(int c, const char *arg, struct cli_views *v)
             return -1;
         }
         v->svg_path = arg;
+        return 1;
+    case 't':
+        if (++v->t_count > 5) {
+            cli_error("-t: at most -ttttt (five)");
+            return -1;
+        }
+        return 1;
+    case CLI_OPT_TIME_ZONE:
+        if (strcmp(arg, "utc") == 0 || strcmp(arg, "UTC") == 0)
+            v->utc = true;
+        else if (strcmp(arg, "local") == 0)
+            v->utc = false;
+        else {
+            cli_error("--time-zone: '%s' is not local or utc", arg);
+            return -1;
+        }
         return 1;
     case CLI_OPT_CONN:
         if (cli_parse_ulong(arg, 1, 0xFFFFFFFFUL, &n) != 0) {
@@ -102,6 +119,23 @@ int cli_views_open(struct cli_views *v, int *status)
     return 0;
 }
 
+/* -t..-ttttt and --time-zone on the text view. The local offset is the
+ * one in force now (tm_gmtoff): a capture that spans a daylight-saving
+ * change is shown with one offset (docs/VIEWS.md). */
+static void set_time(struct reporter *rep, const struct cli_views *v)
+{
+    static const enum rpt_time modes[] = { RPT_TIME_SINCE_FIRST, RPT_TIME_NONE, RPT_TIME_EPOCH,
+                                           RPT_TIME_DELTA, RPT_TIME_DATE, RPT_TIME_SINCE_FIRST };
+    int32_t off = 0;
+    if (!v->utc) {
+        time_t now = time(NULL);
+        struct tm tm;
+        if (localtime_r(&now, &tm))
+            off = (int32_t)tm.tm_gmtoff;
+    }
+    report_text_set_time(rep, modes[v->t_count], off);
+}
+
 struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status)
 {
     struct reporter *main_rep, *svg_rep, *tee;
@@ -111,6 +145,8 @@ struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool js
         main_rep = report_ladder_new(stdout, flags, v->conn);
     else
         main_rep = report_text_new(stdout, flags);
+    if (main_rep && !json && !v->ladder && v->t_count)
+        set_time(main_rep, v);
     if (!main_rep) {
         cli_error("out of memory");
         *status = EXIT_INTERNAL;

@@ -42,6 +42,11 @@ struct text_rep {
     struct reporter base;
     bool have_t0;
     uint64_t t0_ns;   /* first frame seen: time 0 */
+    enum rpt_time time_mode;
+    int32_t tz_offset_s;
+    int time_w;       /* width of the time column, 0 with -t */
+    bool have_prev;
+    uint64_t prev_ns; /* the previous line's time (-ttt) */
     int ep_w;         /* widest endpoint printed so far (columns only grow) */
 };
 
@@ -157,10 +162,10 @@ static const char *segment_sgr(const struct reporter *r, const struct pkt *p,
 }
 
 /* --explain: the sentence on its own line, under the segment's endpoints. */
-static void put_explain(FILE *out, const char *sentence)
+static void put_explain(const struct text_rep *t, FILE *out, const char *sentence)
 {
     if (sentence[0])
-        fprintf(out, "%*s%s\n", COL_TIME + 1 + COL_ID, "", sentence);
+        fprintf(out, "%*s%s\n", t->time_w + (t->time_w ? 1 : 0) + COL_ID, "", sentence);
 }
 
 static void note_time(struct text_rep *t, uint64_t ts_ns)
@@ -171,19 +176,72 @@ static void note_time(struct text_rep *t, uint64_t ts_ns)
     }
 }
 
+/* Days since 1970-01-01 to a civil date (proleptic Gregorian): H. Hinnant's
+ * civil_from_days, pure arithmetic (no time zone database in the core). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d)
+{
+    int64_t era, yoe, doy, mp;
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    yoe = z - era * 146097;
+    yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
+    doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* The time column of one line, as tcpdump's -t family prints it. */
+static void time_text(struct text_rep *t, uint64_t ts_ns, char out[40])
+{
+    uint64_t us = ts_ns / 1000u;
+    switch (t->time_mode) {
+    case RPT_TIME_NONE:
+        out[0] = '\0';
+        break;
+    case RPT_TIME_EPOCH:
+        snprintf(out, 40, "%" PRIu64 ".%06" PRIu64, us / 1000000u, us % 1000000u);
+        break;
+    case RPT_TIME_DELTA:
+        report__rel_time(ts_ns, t->have_prev ? t->prev_ns : ts_ns, out);
+        break;
+    case RPT_TIME_DATE: {
+        int64_t secs = (int64_t)(us / 1000000u) + t->tz_offset_s;
+        int64_t days = (secs >= 0 ? secs : secs - 86399) / 86400, y;
+        int64_t sod = secs - days * 86400;
+        unsigned mo, d;
+        civil_from_days(days, &y, &mo, &d);
+        snprintf(out, 40, "%04" PRId64 "-%02u-%02u %02u:%02u:%02u.%06" PRIu64, y, mo, d,
+                 (unsigned)(sod / 3600), (unsigned)(sod / 60 % 60), (unsigned)(sod % 60),
+                 us % 1000000u);
+        break;
+    }
+    default:
+        report__rel_time(ts_ns, t->t0_ns, out);
+        break;
+    }
+    t->have_prev = true;
+    t->prev_ns = ts_ns;
+}
+
 /* Time and id columns. id 0 = no connection. */
 static void put_head(struct text_rep *t, struct line *l, uint64_t ts_ns, uint64_t id)
 {
-    char rel[32];
+    char rel[40];
     note_time(t, ts_ns);
-    report__rel_time(ts_ns, t->t0_ns, rel);
-    lput_w(l, rel, COL_TIME, false);
-    lput_n(l, " #", 2);
+    time_text(t, ts_ns, rel);
+    if (t->time_w) {
+        lput_w(l, rel, t->time_w, false);
+        lput_n(l, " #", 2);
+    } else {
+        lput_n(l, "#", 1);
+    }
     if (id)
         lput_u64(l, id);
     else
         lput_n(l, "-", 1);
-    lpad(l, COL_TIME + 1 + COL_ID, 1);
+    lpad(l, t->time_w + (t->time_w ? 1 : 0) + COL_ID, 1);
 }
 
 /* "SRC > DST", the '>' aligned across lines. */
@@ -345,7 +403,7 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
     if (c && (r->flags & RPT_EXPLAIN)) {
         char sentence[EXPLAIN_MAX];
         explain_segment(p, v, r->flags, sentence, sizeof(sentence));
-        put_explain(r->out, sentence);
+        put_explain((const struct text_rep *)r, r->out, sentence);
     }
 }
 
@@ -385,7 +443,7 @@ static void text_timer_change(struct reporter *r, const struct conn *c,
     if (r->flags & RPT_EXPLAIN) {
         char sentence[EXPLAIN_MAX];
         explain_timer(c, ch, ts_ns, sentence, sizeof(sentence));
-        put_explain(r->out, sentence);
+        put_explain((const struct text_rep *)r, r->out, sentence);
     }
 }
 
@@ -458,7 +516,7 @@ static void text_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     if (r->flags & RPT_EXPLAIN) {
         char sentence[EXPLAIN_MAX];
         explain_outcome(c, why, sentence, sizeof(sentence));
-        put_explain(r->out, sentence);
+        put_explain((const struct text_rep *)r, r->out, sentence);
     }
 }
 
@@ -587,11 +645,14 @@ static const size_t col_ksock[RPT_KSOCK_MAX] = { 20, 27, 0 };
 
 static void put_tag(struct text_rep *t, struct line *l, uint64_t ts_ns, const char *tag)
 {
-    char rel[32];
+    char rel[40];
     note_time(t, ts_ns);
-    report__rel_time(ts_ns, t->t0_ns, rel);
-    lp(l, "%*s %s", COL_TIME, rel, tag);
-    lpad(l, COL_TIME + 1 + COL_TAG, 1);
+    time_text(t, ts_ns, rel);
+    if (t->time_w)
+        lp(l, "%*s %s", t->time_w, rel, tag);
+    else
+        lp(l, "%s", tag);
+    lpad(l, t->time_w + (t->time_w ? 1 : 0) + COL_TAG, 1);
 }
 
 static void text_syscall(struct reporter *r, uint64_t ts_ns, const char *text)
@@ -688,6 +749,21 @@ static const struct reporter_ops text_ops = {
     .held_copy = text_held_copy,
 };
 
+void report_text_set_time(struct reporter *r, enum rpt_time mode, int32_t tz_offset_s)
+{
+    struct text_rep *t = (struct text_rep *)r;
+    if (!r || r->ops != &text_ops)
+        return;
+    t->time_mode = mode;
+    t->tz_offset_s = tz_offset_s;
+    /* Widths that keep the columns aligned: "1704067200.000000" (17),
+     * "2024-01-01 00:00:00.000000" (26). */
+    t->time_w = mode == RPT_TIME_NONE    ? 0
+                : mode == RPT_TIME_EPOCH ? 17
+                : mode == RPT_TIME_DATE  ? 26
+                                         : COL_TIME;
+}
+
 struct reporter *report_text_new(FILE *out, unsigned flags)
 {
     struct text_rep *t = calloc(1, sizeof(*t));
@@ -696,5 +772,6 @@ struct reporter *report_text_new(FILE *out, unsigned flags)
     t->base.ops = &text_ops;
     t->base.out = out;
     t->base.flags = flags;
+    t->time_w = COL_TIME;
     return &t->base;
 }

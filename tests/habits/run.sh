@@ -48,6 +48,58 @@ packets)
     run 2 read --packets x "$CAP/mixed.pcap"
     grep -q "^tcpshake: --packets: 'x' is not a number" err || fail "--packets x accepted"
     ;;
+timestamps)
+    # -t .. -ttttt stamp each line as tcpdump's do: compared with tcpdump
+    # itself, packet by packet (--all: a line for every segment). tcpdump
+    # prints deltas as H:MM:SS.frac, tcpshake as seconds: compared as numbers.
+    command -v tcpdump >/dev/null || { echo "SKIPPED: tcpdump not installed"; exit 77; }
+    for cap in handshake-ipv4.pcap mixed.pcap port-reuse.pcap; do
+        for t in -tt -ttt -tttt -ttttt; do
+            TZ=UTC tcpdump -n $t -r "$CAP/$cap" 2>/dev/null | grep ' IP6\? ' |
+                sed -E 's/^ *([0-9:. -]+[0-9]) IP6? .*/\1/' >want.txt
+            TZ=UTC timeout 30 "$BIN" read --all $t "$CAP/$cap" >out 2>err || fail "read $t failed"
+            grep -v '  conn  ' out >segs.txt; mv segs.txt out  # segment lines only
+            case $t in
+                -tttt) sed -nE 's/^([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+) #.*/\1/p' out >got.txt ;;
+                *) sed -nE 's/^ *([0-9.]+) #[0-9]+ .*/\1/p' out >got.txt ;;
+            esac
+            python3 - want.txt got.txt "$cap $t" <<'PY' || fail "$cap $t: times differ from tcpdump's"
+import sys
+def sec(x):
+    x = x.strip()
+    if ":" in x and "-" not in x:
+        h, m, s = x.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+    return x if "-" in x else float(x)
+w = [sec(l) for l in open(sys.argv[1]) if l.strip()]
+g = [sec(l) for l in open(sys.argv[2]) if l.strip()]
+ok = len(w) == len(g) and len(w) > 0 and all(
+    (a == b) if isinstance(a, str) else abs(a - b) < 2e-6 for a, b in zip(w, g))
+if not ok:
+    print(sys.argv[3], "tcpdump:", w[:5], "tcpshake:", g[:5], len(w), len(g))
+sys.exit(0 if ok else 1)
+PY
+        done
+    done
+    # -t: no time at all; the line starts with the connection id.
+    run 0 read -t "$CAP/handshake-ipv4.pcap"
+    [ "$(grep -c '^#1 ' out)" -eq 7 ] || fail "-t: lines do not start with the connection id"
+    # the default is -ttttt, byte for byte
+    run 0 read -ttttt "$CAP/mixed.pcap"
+    cp out ttttt.txt
+    run 0 read "$CAP/mixed.pcap"
+    cmp -s out ttttt.txt || fail "-ttttt differs from the default"
+    # --time-zone: local by default (as tcpdump); utc on request.
+    TZ=Asia/Tokyo "$BIN" read -tttt "$CAP/handshake-ipv4.pcap" | head -1 | grep -q "^2024-01-01 09:00:00.000000 #1" ||
+        fail "-tttt in TZ=Asia/Tokyo is not local time"
+    TZ=Asia/Tokyo "$BIN" read -tttt --time-zone utc "$CAP/handshake-ipv4.pcap" | head -1 |
+        grep -q "^2024-01-01 00:00:00.000000 #1" || fail "--time-zone utc"
+    run 2 read --time-zone mars "$CAP/handshake-ipv4.pcap"
+    grep -q "^tcpshake: --time-zone: 'mars' is not local or utc" err || fail "bad zone accepted"
+    # NDJSON keeps epoch seconds whatever -t says.
+    run 0 read --json -tttt "$CAP/handshake-ipv4.pcap"
+    grep -q '"ts":1704067200.000000' out || fail "NDJSON ts changed with -tttt"
+    ;;
 *) fail "unknown case" ;;
 esac
 exit 0
