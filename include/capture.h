@@ -4,6 +4,7 @@
 #define TCPSHAKE_CAPTURE_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -71,6 +72,9 @@ void capture_breakloop(struct capture *c);
  * what a segment produced is seen before tcpshake blocks (issue 12). Never
  * called while input keeps coming, nor for a regular file. */
 void capture_set_idle(struct capture *c, void (*idle)(void *user), void *user);
+/* Print the interfaces a live capture can use, numbered, as tcpdump -D
+ * prints them (name, description, flags). 0, or -1 with errbuf. */
+int capture_list_interfaces(FILE *out, char errbuf[ERRBUF_SIZE]);
 /* True when the offline input is a stream (pipe, FIFO, terminal, socket). */
 bool capture_is_stream(const struct capture *c);
 /* Live counters (pcap_stats); 0 or -1. */

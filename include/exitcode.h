@@ -15,7 +15,7 @@
     X(CAPTURE, 9, "capture device or read error")                                \
     X(OUTPUT, 10, "cannot write output file")                                    \
     X(NETWORK, 11, "network operation failed (socket, connect, firewall guard)") \
-    X(INTERRUPTED, 130, "interrupted by Ctrl-C before the end (read, demo, craft); what was done is reported") \
+    X(INTERRUPTED, 130, "interrupted by Ctrl-C before the end; what was done is reported") \
     X(INTERNAL, 70, "internal error (out of memory)")
 
 enum exit_status {

@@ -4,6 +4,7 @@
 #include "tracker.h"
 #include "config.h"
 #include "report.h"
+#include "capture.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -49,6 +50,42 @@ int cli_exit_for_capture(enum capture_err e)
     return EXIT_INTERNAL;
 }
 
+/* Help text fits 80 columns: descriptions are joined (the tables' own line
+ * breaks are only hints) and wrapped at a word boundary, indented under
+ * the description column; a long option name gets a line of its own. */
+#define HELP_COL 25
+#define HELP_WIDTH 80
+
+static void print_wrapped(FILE *out, const char *text, int col)
+{
+    char words[1024];
+    char *w, *save = NULL;
+    int at = col;
+    size_t i, n = 0;
+    /* Collapse the tables' "\n" + indentation into single spaces. */
+    for (i = 0; text[i] && n + 1 < sizeof(words); i++) {
+        char ch = text[i] == '\n' ? ' ' : text[i];
+        if (ch == ' ' && n > 0 && words[n - 1] == ' ')
+            continue;
+        words[n++] = ch;
+    }
+    words[n] = '\0';
+    for (w = strtok_r(words, " ", &save); w; w = strtok_r(NULL, " ", &save)) {
+        int len = (int)strlen(w);
+        if (at > col && at + 1 + len > HELP_WIDTH) {
+            fprintf(out, "\n%*s", col, "");
+            at = col;
+        }
+        if (at > col) {
+            fputc(' ', out);
+            at++;
+        }
+        fputs(w, out);
+        at += len;
+    }
+    fputc('\n', out);
+}
+
 void cli_print_opts(FILE *out, const struct cli_opt *opts, size_t n)
 {
     size_t i;
@@ -61,7 +98,11 @@ void cli_print_opts(FILE *out, const struct cli_opt *opts, size_t n)
         else
             snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
                      o->arg ? o->arg : "");
-        fprintf(out, "  %-22s %s\n", left, o->help);
+        if ((int)strlen(left) > HELP_COL - 3)
+            fprintf(out, "  %s\n%*s", left, HELP_COL, "");
+        else
+            fprintf(out, "  %-22s ", left);
+        print_wrapped(out, o->help, HELP_COL);
     }
 }
 
@@ -85,6 +126,16 @@ void cli_output_idle(void *unused)
     (void)unused;
     if (fflush(stdout) != 0 && output_errno == 0)
         output_errno = errno ? errno : EIO;
+}
+
+int cli_list_interfaces(void)
+{
+    char errbuf[ERRBUF_SIZE];
+    if (capture_list_interfaces(stdout, errbuf) != 0) {
+        cli_error("%s", errbuf);
+        return EXIT_CAPTURE;
+    }
+    return EXIT_OK;
 }
 
 bool cli_output_failed(void)

@@ -47,6 +47,8 @@ void cli_output_line_buffered(void);
 /* The capture's idle hook (capture_set_idle): flush stdout before tcpshake
  * waits for input, so a pipe or live capture shows each record at once. */
 void cli_output_idle(void *unused);
+/* `tcpshake -D` and `watch -D`: the interfaces, as tcpdump -D. An exit status. */
+int cli_list_interfaces(void);
 /* True once writing to stdout has failed. */
 bool cli_output_failed(void);
 /* Flush stdout. Returns `status` unchanged, or EXIT_OUTPUT (after one line

@@ -170,8 +170,10 @@ void cmd_craft_help(FILE *out)
     fprintf(out,
             "Usage: " CLI_PROG " craft handshake --to IP:PORT [--from-port P] [OPTIONS]\n"
             "       " CLI_PROG " craft listen --port P [OPTIONS]\n"
-            "       " CLI_PROG " craft syn|synack|ack|rst|fin --to IP:PORT [--from IP:PORT] [OPTIONS]\n"
-            "       " CLI_PROG " craft syn|synack|ack|rst|fin --from IP:PORT --to IP:PORT --write FILE\n"
+            "       " CLI_PROG " craft syn|synack|ack|rst|fin --to IP:PORT [--from IP:PORT]\n"
+            "                      [OPTIONS]\n"
+            "       " CLI_PROG " craft syn|synack|ack|rst|fin --from IP:PORT --to IP:PORT\n"
+            "                      --write FILE\n"
             "\n"
             "Build TCP segments by hand (correct IP and TCP checksums) and send them\n"
             "through a raw socket (IPv4 with IP_HDRINCL, IPv6), then show what the\n"
@@ -590,6 +592,16 @@ static int check_args(struct craft_args *a)
         }
         if (a->have_address && a->have_peer && a->address.family != a->peer.family) {
             cli_error("craft listen: --address and --peer are of different families");
+            return EXIT_USAGE;
+        }
+        /* As every crafting path: segments to another host need
+         * --allow-remote (issue 12: --peer 8.8.8.8 was accepted). */
+        if (a->have_peer && !a->allow_remote && !craft_addr_is_local(&a->peer)) {
+            char t[IPADDR_STRLEN];
+            ipaddr_format(&a->peer, t);
+            cli_error("craft listen: refusing to answer %s: not an address of this host "
+                      "(use --allow-remote for a network you are allowed to test)",
+                      t);
             return EXIT_USAGE;
         }
         return -1;

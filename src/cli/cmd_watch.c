@@ -44,6 +44,7 @@ static const struct cli_opt watch_opts[] = {
     { 'c', "count", "N", "stop after N connections have ended" },
     { CLI_OPT_PACKETS, "packets", "N", "stop after N packets (frames captured)" },
     { 'B', "buffer-size", "MB", "kernel capture buffer in MiB (default 32)" },
+    { 'D', "list-interfaces", NULL, "list the interfaces -i can name (as tcpdump -D), then exit" },
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
     { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
     { CLI_OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
@@ -121,6 +122,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
         case 'w': a->write_path = optarg; break;
         case 'Z': a->user = optarg; a->user_given = true; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
+        case 'D': return cli_list_interfaces();
         case 'B':
             if (cli_parse_ulong(optarg, 1, 4096, &a->buffer_mb) != 0) {
                 cli_error("--buffer-size: '%s' is not a number of MiB from 1 to 4096", optarg);

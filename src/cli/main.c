@@ -10,14 +10,14 @@
 
 /* Adding a subcommand is one line here (and its cmd_*.c). */
 static const struct cli_cmd commands[] = {
-    { "read", "FILE [EXPR]", "show the handshakes in a pcap/pcapng file ('-' = stdin)",
+    { "read", "FILE [EXPR]", "show the handshakes in a capture file ('-' = stdin)",
       cmd_read, cmd_read_help },
-    { "watch", "[-i IFACE] [EXPR]", "capture live (default lo) and show handshakes as they happen",
+    { "watch", "[-i IFACE] [EXPR]", "capture live (lo by default), as it happens",
       cmd_watch, cmd_watch_help },
     { "craft", "FORM [OPTIONS]",
-      "hand-made segments from raw sockets: handshake, listen, syn|synack|ack|rst|fin",
+      "by hand: handshake, listen, syn|synack|ack|rst|fin",
       cmd_craft, cmd_craft_help },
-    { "demo", "[--slow|--step]", "make one connection: syscalls, wire and kernel views, side by side",
+    { "demo", "[--slow|--step]", "one connection, wire and kernel views side by side",
       cmd_demo, cmd_demo_help },
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -42,20 +42,28 @@ static void usage_line(FILE *out)
 static void top_help(FILE *out)
 {
     size_t i;
+    int w = 22; /* the widest synopsis sets the column: none runs into its text */
     usage_line(out);
+    for (i = 0; i < N_COMMANDS; i++) {
+        int n = (int)(strlen(commands[i].name) + 1 + strlen(commands[i].args));
+        if (n + 1 > w)
+            w = n + 1;
+    }
     fprintf(out, "\n"
                  "Show the TCP three-way handshake as it really happens: every SYN, SYN+ACK,\n"
                  "ACK, RST and FIN, with the RFC 9293 state of each endpoint.\n"
                  "\nCommands:\n");
     for (i = 0; i < N_COMMANDS; i++) {
-        char left[48];
+        char left[64];
         snprintf(left, sizeof(left), "%s %s", commands[i].name, commands[i].args);
-        fprintf(out, "  %-22s %s\n", left, commands[i].summary);
+        fprintf(out, "  %-*s %s\n", w, left, commands[i].summary);
     }
-    fprintf(out, "  %-22s %s\n", "help COMMAND", "show the options of COMMAND");
+    fprintf(out, "  %-*s %s\n", w, "help COMMAND", "show the options of COMMAND");
     fprintf(out, "\nOptions:\n");
-    fprintf(out, "  %-22s %s\n", "-h, --help", "show this help");
-    fprintf(out, "  %-22s %s\n", "-V, --version", "show the version");
+    fprintf(out, "  %-*s %s\n", w, "-h, --help", "show this help");
+    fprintf(out, "  %-*s %s\n", w, "-V, --version", "show the version");
+    fprintf(out, "  %-*s %s\n", w, "-D, --list-interfaces",
+            "list the interfaces to capture on (tcpdump -D)");
     fprintf(out, "\nOptions of read (also after -r FILE):\n");
     cmd_read_print_opts(out);
     fprintf(out, "\nExit status:\n");
@@ -107,6 +115,8 @@ static int dispatch(int argc, char **argv)
         printf(CLI_PROG " %s (%s)\n", TCPSHAKE_VERSION, pcap_lib_version());
         return EXIT_OK;
     }
+    if (strcmp(a1, "-D") == 0 || strcmp(a1, "--list-interfaces") == 0)
+        return cli_list_interfaces();
     if (strcmp(a1, "help") == 0)
         return help_command(argc, argv);
     /* tcpdump habit: `tcpshake -r FILE [options] [expr]` is `read`. */

@@ -209,9 +209,26 @@ static enum capture_err classify(const char *msg)
 static void describe(const char *name, enum capture_err e, const char *msg, char *errbuf)
 {
     switch (e) {
-    case CAPTURE_ERR_TRUNCATED:
-        snprintf(errbuf, ERRBUF_SIZE, "%s: truncated capture file (%s)", name, msg);
+    case CAPTURE_ERR_TRUNCATED: {
+        /* libpcap says "truncated dump file; tried to read ...": keep the
+         * detail, not the repetition (issue 12). */
+        static const char *const said[] = { "truncated pcapng dump file; ",
+                                            "truncated dump file; ", "truncated pcapng dump file",
+                                            "truncated dump file" };
+        const char *detail = msg;
+        size_t i;
+        for (i = 0; i < sizeof(said) / sizeof(said[0]); i++) {
+            if (strncmp(msg, said[i], strlen(said[i])) == 0) {
+                detail = msg + strlen(said[i]);
+                break;
+            }
+        }
+        if (*detail)
+            snprintf(errbuf, ERRBUF_SIZE, "%s: truncated capture file: %s", name, detail);
+        else
+            snprintf(errbuf, ERRBUF_SIZE, "%s: truncated capture file", name);
         break;
+    }
     case CAPTURE_ERR_NOTCAPTURE:
         snprintf(errbuf, ERRBUF_SIZE, "%s: not a pcap or pcapng capture file (%s)", name, msg);
         break;
@@ -732,6 +749,73 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         return CAPTURE_EOF;
     read_error(c, err, errbuf);
     return CAPTURE_ERROR;
+}
+
+/* tcpdump's format (tcpdump.c, show_devices_and_exit): "N.name
+ * (description) [Up, Running, Loopback, Wireless, and the connection
+ * status]", "[none]" when only a status that does not apply is set. */
+int capture_list_interfaces(FILE *out, char errbuf[ERRBUF_SIZE])
+{
+    static const struct {
+        bpf_u_int32 bit;
+        const char *name;
+    } status_flags[] = {
+        { PCAP_IF_UP, "Up" },
+        { PCAP_IF_RUNNING, "Running" },
+        { PCAP_IF_LOOPBACK, "Loopback" },
+        { PCAP_IF_WIRELESS, "Wireless" },
+    };
+    char pe[PCAP_ERRBUF_SIZE];
+    pcap_if_t *all = NULL, *d;
+    int n = 0;
+    pe[0] = '\0';
+    if (pcap_findalldevs(&all, pe) != 0) {
+        snprintf(errbuf, ERRBUF_SIZE, "cannot list interfaces: %s", pe);
+        return -1;
+    }
+    for (d = all; d; d = d->next) {
+        fprintf(out, "%d.%s", ++n, d->name);
+        if (d->description)
+            fprintf(out, " (%s)", d->description);
+        if (d->flags) {
+            bool any = false;
+            size_t i;
+            bpf_u_int32 st = d->flags & PCAP_IF_CONNECTION_STATUS;
+            fputs(" [", out);
+            for (i = 0; i < sizeof(status_flags) / sizeof(status_flags[0]); i++) {
+                if (d->flags & status_flags[i].bit) {
+                    fprintf(out, "%s%s", any ? ", " : "", status_flags[i].name);
+                    any = true;
+                }
+            }
+            if (!any)
+                fputs("none", out);
+            if (d->flags & PCAP_IF_WIRELESS) {
+                if (st == PCAP_IF_CONNECTION_STATUS_UNKNOWN)
+                    fputs(", Association status unknown", out);
+                else if (st == PCAP_IF_CONNECTION_STATUS_CONNECTED)
+                    fputs(", Associated", out);
+                else if (st == PCAP_IF_CONNECTION_STATUS_DISCONNECTED)
+                    fputs(", Not associated", out);
+            } else {
+                if (st == PCAP_IF_CONNECTION_STATUS_UNKNOWN)
+                    fputs(", Connection status unknown", out);
+                else if (st == PCAP_IF_CONNECTION_STATUS_CONNECTED)
+                    fputs(", Connected", out);
+                else if (st == PCAP_IF_CONNECTION_STATUS_DISCONNECTED)
+                    fputs(", Disconnected", out);
+            }
+            fputc(']', out);
+        }
+        fputc('\n', out);
+    }
+    pcap_freealldevs(all);
+    if (n == 0) {
+        snprintf(errbuf, ERRBUF_SIZE, "no interfaces found (a capture may need root or "
+                                      "CAP_NET_RAW to see them)");
+        return -1;
+    }
+    return 0;
 }
 
 void capture_set_idle(struct capture *c, void (*idle)(void *user), void *user)

@@ -245,6 +245,9 @@ remote_refused)
     err_matches "^tcpshake: craft syn: refusing to craft segments to 192.0.2.1:80"
     run 2 craft rst --to 127.0.0.1:80 --from 192.0.2.7:5
     err_matches "^tcpshake: craft rst: refusing to send from 192.0.2.7"
+    run 2 craft listen --port 80 --peer 8.8.8.8
+    err_is "tcpshake: craft listen: refusing to answer 8.8.8.8: not an address of this host (use --allow-remote for a network you are allowed to test)"
+    no_out
     run 2 craft listen --port 80 --address 192.0.2.1
     err_matches "^tcpshake: craft listen: refusing to use 192.0.2.1 as our address" ;;
 

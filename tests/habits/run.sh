@@ -100,6 +100,54 @@ PY
     run 0 read --json -tttt "$CAP/handshake-ipv4.pcap"
     grep -q '"ts":1704067200.000000' out || fail "NDJSON ts changed with -tttt"
     ;;
+list_interfaces)
+    # -D lists what libpcap finds, as tcpdump -D prints it (same library).
+    run 0 -D
+    grep -Eq '^[0-9]+\.lo( |$)' out || fail "-D does not list lo"
+    grep -Eq '^[0-9]+\.any ' out || fail "-D does not list any"
+    cp out top.txt
+    run 0 watch -D
+    cmp -s out top.txt || fail "watch -D differs from tcpshake -D"
+    if command -v tcpdump >/dev/null; then
+        tcpdump -D >want.txt 2>/dev/null || fail "tcpdump -D failed"
+        diff want.txt top.txt >diff.txt || fail "tcpshake -D differs from tcpdump -D: $(cat diff.txt)"
+    fi
+    ;;
+help_layout)
+    # Every help fits 80 columns, and no synopsis runs into its description
+    # (the top-level "watch [-i IFACE] [EXPR]" once did).
+    for sub in "" read watch craft demo; do
+        # shellcheck disable=SC2086
+        "$BIN" $sub --help >out 2>err || fail "tcpshake $sub --help failed"
+        long=$(awk 'length($0) > 80' out)
+        [ -z "$long" ] || fail "tcpshake $sub --help: lines over 80 columns: $long"
+    done
+    "$BIN" --help >out
+    sed -n '/^Commands:/,/^$/p' out | grep '^  ' >cmds.txt
+    python3 - cmds.txt <<'PY' || fail "the Commands: column is not aligned"
+import re, sys
+cols = set()
+for line in open(sys.argv[1]):
+    m = re.match(r"^  (\S+(?: \S+)*?)( {2,})(\S.*)$", line.rstrip("\n"))
+    assert m, line
+    cols.add(len(m.group(1)) + len(m.group(2)))
+sys.exit(0 if len(cols) == 1 else 1)
+PY
+    ;;
+synopsis_forms)
+    # Every form the man page's SYNOPSIS shows runs (its --help: exit 0).
+    man=$SRC/docs/tcpshake.1
+    forms=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "$man" |
+        awk '/^\.B tcpshake craft$/ {getline; gsub(/^\.BR /, ""); gsub(/ /, ""); n = split($0, f, "|"); for (i = 1; i <= n; i++) print "craft " f[i]}
+             /^\.B tcpshake (read|watch|demo)$/ {print $3}
+             /^\.B tcpshake help$/ {print "help read"}')
+    [ "$(echo "$forms" | grep -c '^craft ')" -ge 7 ] || fail "SYNOPSIS craft forms not found: $forms"
+    while read -r form; do
+        [ -n "$form" ] || continue
+        # shellcheck disable=SC2086
+        "$BIN" $form --help >/dev/null 2>err || fail "SYNOPSIS form '$form' does not run: $(cat err)"
+    done <<<"$forms"
+    ;;
 *) fail "unknown case" ;;
 esac
 exit 0

@@ -121,7 +121,7 @@ CASES = {
     "bad_version": (pcap_header(version=(3, 0)) + good_pcap_records(), 4,
                     r": not a pcap or pcapng capture file \(.*version", []),
     "truncated_global_header": (pcap_header()[:10], 5,
-                                r": truncated capture file \(.*24 file header bytes, only got 6\)$", []),
+                                r": truncated capture file: tried to read 24 file header bytes, only got 6$", []),
     "caplen_gt_snaplen": (pcap_with(hostile_v4(SEG_DATA), header=pcap_header(snaplen=64)), 0, None,
                           # libpcap cuts the record to the snap length; the
                           # segment decodes with its payload cut.
@@ -137,10 +137,10 @@ CASES = {
     "wirelen_lt_caplen": (pcap_with(Raw(pcap_record(hostile_v4(SEG_DATA), 1000, wirelen=20))), 0,
                           None, [summary_has(packets=4, tcp_packets=4)]),
     "record_cut_midway": (pcap_with(Raw(pcap_record(hostile_v4(V6_SYN), 1000)[:30])), 5,
-                          r": truncated capture file \(.*tried to read 54 captured bytes, only got 14\)$",
+                          r": truncated capture file: tried to read 54 captured bytes, only got 14$",
                           [error_matches("truncated"), summary_has(packets=3)]),
     "record_header_cut": (pcap_with(Raw(pcap_record(hostile_v4(V6_SYN), 1000)[:10])), 5,
-                          r": truncated capture file \(.*16 header bytes, only got 10\)$",
+                          r": truncated capture file: tried to read 16 header bytes, only got 10$",
                           [summary_has(packets=3)]),
     "pcapng_block_len_7": (pcapng_good() + ng_epb(hostile_v4(V6_SYN), 1000, total=7), 9,
                            r": damaged capture file \(block in pcapng dump file has a length of 7 < 12\)$",
@@ -152,7 +152,7 @@ CASES = {
                               r": damaged capture file \(pcapng block size \d+ > maximum \d+\)$",
                               [summary_has(packets=3)]),
     "pcapng_block_past_end": (pcapng_good() + ng_epb(hostile_v4(V6_SYN), 1000, total=2000), 5,
-                              r": truncated capture file \(truncated pcapng dump file",
+                              r": truncated capture file(: |$)",
                               [summary_has(packets=3)]),
     "pcapng_shb_len_bad": (ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1), total=13) +
                            pcapng_good(), 4,
