@@ -18,9 +18,13 @@ elseif(FORMAT STREQUAL "explain")
 else()
   set(args read ${CAPTURE} ${EXTRA_ARGS})
 endif()
-execute_process(COMMAND ${BIN} ${args}
-  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+# Run beside the capture with its bare name: the NDJSON "meta" record names
+# the input as given, and goldens must not hold a machine's paths.
 get_filename_component(capname ${CAPTURE} NAME)
+get_filename_component(capdir ${CAPTURE} DIRECTORY)
+string(REPLACE "${CAPTURE}" "${capname}" args "${args}")
+execute_process(COMMAND ${BIN} ${args} WORKING_DIRECTORY ${capdir}
+  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
 set(actual "${out}exit ${rc}\n")
 if(NOT "${err}" STREQUAL "")
   string(APPEND actual "stderr: ${err}")

@@ -160,6 +160,28 @@ void report_text_set_time(struct reporter *r, enum rpt_time mode, int32_t tz_off
  * "kernel" (one per socket of a snapshot) and "agree". Schema in
  * docs/NDJSON.md. */
 struct reporter *report_json_new(FILE *out, unsigned flags);
+
+/* The NDJSON schema's version: in every "meta" and "summary" record. Every
+ * new field or record type bumps it (docs/NDJSON.md, "Change log"). */
+#define RPT_SCHEMA_VERSION 2
+
+/* What the first NDJSON record says about the run: enough to know how the
+ * records were made (the options that shape them), nothing machine-
+ * dependent beyond what the user typed. */
+struct rpt_meta {
+    const char *command;        /* "read", "watch", "demo", "craft" */
+    const char *const *inputs;  /* read: the files as given ("-" = stdin) */
+    size_t ninputs;
+    const char *interface;      /* watch: the interface; else NULL */
+    const char *filter;         /* the BPF expression, or NULL */
+    unsigned flags;             /* RPT_* that shape the records */
+    uint64_t max_conns, count, packets;  /* 0: default / no limit */
+    const char *outcomes;       /* --outcome list as given, or NULL */
+    int64_t slower_than_ns;     /* --slower-than, or -1 */
+};
+/* Write the "meta" record (a JSON reporter only; a no-op for others). Call
+ * it before anything else is reported. */
+void report_json_meta(struct reporter *r, const struct rpt_meta *m);
 /* Ladder: a sequence diagram per connection (ladder.h has the layout):
  * two lanes labelled ip:port, one arrow per segment, each endpoint's state
  * beside its lane after every segment, a record line, the text summary.

@@ -315,6 +315,15 @@ int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
     }
 }
 
+void cli_track_meta(const struct cli_track_opts *t, struct rpt_meta *m)
+{
+    m->flags = t->flags;
+    m->max_conns = t->max_conns;
+    m->count = t->count;
+    m->packets = t->packets;
+    m->slower_than_ns = -1;
+}
+
 int cli_track_check(const struct cli_track_opts *t)
 {
     if ((t->flags & RPT_QUIET) && (t->flags & RPT_ALL)) {

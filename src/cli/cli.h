@@ -68,6 +68,7 @@ int cli_bad_option(int c, const struct cli_opt *opts, size_t n, char **argv, con
 char *cli_join_words(int argc, char **argv, int from, bool *oom);
 
 struct tracker_cfg;
+struct rpt_meta;
 /* Parse one "--timeout STATE=SECONDS" (STATE: syn_sent, syn_recv,
  * established, fin_wait, close_wait, last_ack, time_wait, close) into cfg.
  * 0 or -1 after one line on stderr. */
@@ -98,6 +99,8 @@ struct cli_track_opts {
 int cli_track_option(int c, const char *arg, struct cli_track_opts *t);
 /* After parsing: options that cannot be combined. 0 or -1 (one line). */
 int cli_track_check(const struct cli_track_opts *t);
+/* The NDJSON "meta" record's fields from the shared options. */
+void cli_track_meta(const struct cli_track_opts *t, struct rpt_meta *m);
 
 /* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
@@ -141,6 +144,7 @@ struct cli_views {
     unsigned long conn;     /* 0: all */
     FILE *svg;              /* open while running */
     unsigned t_count;       /* -t given this many times (0: default, since the first) */
+    const struct rpt_meta *meta; /* NDJSON: the first record (set by the command) */
     bool utc;               /* --time-zone utc */
     bool have_conns;        /* conns_seen is set (the run ended normally) */
     uint64_t conns_seen;    /* connections the run tracked: --conn N must be one */

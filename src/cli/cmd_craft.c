@@ -913,6 +913,14 @@ static int out_start(struct out *o, const struct craft_args *a)
     o->tcfg.max_conns = CRAFT_CLI_MAX_CONNS;
     cli_output_init();
     o->rep = a->json ? report_json_new(stdout, a->flags) : report_text_new(stdout, a->flags);
+    if (o->rep && a->json) {
+        struct rpt_meta meta;
+        memset(&meta, 0, sizeof(meta));
+        meta.command = "craft";
+        meta.flags = a->flags;
+        meta.slower_than_ns = -1;
+        report_json_meta(o->rep, &meta);
+    }
     if (!o->rep) {
         cli_error("out of memory");
         return EXIT_INTERNAL;

@@ -558,6 +558,14 @@ int cmd_demo(int argc, char **argv)
     c.tcfg.max_conns = CFG_MAX_CONNS_MIN;
     cli_output_init();
     c.rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
+    if (c.rep && a.json) {
+        struct rpt_meta meta;
+        memset(&meta, 0, sizeof(meta));
+        meta.command = "demo";
+        meta.flags = a.flags;
+        meta.slower_than_ns = -1;
+        report_json_meta(c.rep, &meta);
+    }
     if (!c.rep) {
         cli_error("out of memory");
         return EXIT_INTERNAL;

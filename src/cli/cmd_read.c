@@ -256,6 +256,7 @@ int cmd_read(int argc, char **argv)
     struct sigaction sa;
     enum capture_err err;
     struct progress pr;
+    struct rpt_meta meta;
     char errbuf[ERRBUF_SIZE];
     int status = parse_args(argc, argv, &a);
 
@@ -271,17 +272,27 @@ int cmd_read(int argc, char **argv)
     ccfg.path = a.path;
     ccfg.bpf = a.bpf;
     cap = capture_open(&ccfg, &err, errbuf);
-    free(a.bpf);
     if (!cap) {
+        free(a.bpf);
         cli_error("%s", errbuf);
         return cli_exit_for_capture(err);
     }
+    memset(&meta, 0, sizeof(meta));
+    meta.command = "read";
+    meta.inputs = &a.path;
+    meta.ninputs = 1;
+    meta.filter = a.bpf;
+    cli_track_meta(&a.t, &meta);
+    a.views.meta = &meta;
 
     cli_output_init();
     if (a.t.line_buffered)
         cli_output_line_buffered();
     capture_set_idle(cap, cli_output_idle, NULL);
     rep = cli_views_reporter(&a.views, a.t.flags | cli_views_flags(&a.views), a.t.json, &status);
+    free(a.bpf); /* the meta record has been written */
+    a.bpf = NULL;
+    meta.filter = NULL;
     if (!rep) {
         capture_close(cap);
         return status;

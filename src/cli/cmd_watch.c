@@ -252,6 +252,7 @@ int cmd_watch(int argc, char **argv)
     enum capture_err err;
     char errbuf[ERRBUF_SIZE];
     char filter_desc[1024];
+    struct rpt_meta meta;
     bool write_failed = false;
     uint64_t rx, drop, ifdrop;
     int status = parse_args(argc, argv, &a);
@@ -322,6 +323,12 @@ int cmd_watch(int argc, char **argv)
         cli_output_line_buffered();
     capture_set_idle(cap, cli_output_idle, NULL);
     /* Live: each ladder row is drawn as it happens (RPT_STREAM). */
+    memset(&meta, 0, sizeof(meta));
+    meta.command = "watch";
+    meta.interface = a.device;
+    meta.filter = filter_desc;
+    cli_track_meta(&a.t, &meta);
+    a.views.meta = &meta;
     rep = cli_views_reporter(&a.views, a.t.flags | RPT_STREAM | cli_views_flags(&a.views), a.t.json,
                              &status);
     if (!rep) {

@@ -139,8 +139,11 @@ static void set_time(struct reporter *rep, const struct cli_views *v)
 struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status)
 {
     struct reporter *main_rep, *svg_rep, *tee;
-    if (json)
+    if (json) {
         main_rep = report_json_new(stdout, flags & ~(RPT_COLOR | RPT_EXPLAIN | RPT_ASCII));
+        if (main_rep && v->meta)
+            report_json_meta(main_rep, v->meta);
+    }
     else if (v->ladder)
         main_rep = report_ladder_new(stdout, flags, v->conn);
     else

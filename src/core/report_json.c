@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 
+#include "config.h"
 #include "hsstats.h"
 #include "json.h"
 #include "report.h"
@@ -270,6 +271,7 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
 
     json_begin(&j, r->out);
     json_str(&j, "type", "summary");
+    json_u64(&j, "schema_version", RPT_SCHEMA_VERSION);
     json_u64(&j, "packets", rs->packets);
     json_u64(&j, "tcp_packets", rs->tcp_packets);
     json_u64(&j, "bytes", rs->bytes);
@@ -441,6 +443,45 @@ static const struct reporter_ops json_ops = {
     .agree = json_agree,
     .held_copy = json_held_copy,
 };
+
+void report_json_meta(struct reporter *r, const struct rpt_meta *m)
+{
+    struct json j;
+    size_t i;
+    if (!r || r->ops != &json_ops)
+        return;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "meta");
+    json_u64(&j, "schema_version", RPT_SCHEMA_VERSION);
+    json_str(&j, "tcpshake_version", TCPSHAKE_VERSION);
+    json_str(&j, "command", m->command);
+    if (m->interface) {
+        json_str(&j, "interface", m->interface);
+    } else if (m->ninputs) {
+        json_arr_open(&j, "input");
+        for (i = 0; i < m->ninputs; i++)
+            json_arr_str(&j, m->inputs[i]);
+        json_arr_close(&j);
+    }
+    json_obj_open(&j, "options");
+    json_str(&j, "filter", m->filter);
+    json_bool(&j, "all", (m->flags & RPT_ALL) != 0);
+    json_bool(&j, "quiet", (m->flags & RPT_QUIET) != 0);
+    json_bool(&j, "absolute_seq", (m->flags & RPT_ABS_SEQ) != 0);
+    json_bool(&j, "verbose", (m->flags & RPT_VERBOSE) != 0);
+    if (m->max_conns)
+        json_u64(&j, "max_conns", m->max_conns);
+    if (m->count)
+        json_u64(&j, "count", m->count);
+    if (m->packets)
+        json_u64(&j, "packets", m->packets);
+    if (m->outcomes)
+        json_str(&j, "outcome", m->outcomes);
+    if (m->slower_than_ns >= 0)
+        put_ts(&j, "slower_than", (uint64_t)m->slower_than_ns);
+    json_obj_close(&j);
+    json_end(&j);
+}
 
 struct reporter *report_json_new(FILE *out, unsigned flags)
 {

@@ -456,7 +456,7 @@ def case_demo_usage():
               "backlog full"):
         check(o in out, "demo --help lacks " + o, out)
     out, _ = run(["--help"])
-    check(re.search(r"^  demo .*make one connection", out, re.M), "demo not in --help", out)
+    check(re.search(r"^  demo .*one connection", out, re.M), "demo not in --help", out)
 
 
 # --- watch --------------------------------------------------------------------
