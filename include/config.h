@@ -51,6 +51,11 @@
 #define CFG_LADDER_MAX_BLOCKS 1000u /* `read --ladder` draws this many blocks; after
                                     that only each connection's record line, so a
                                     huge capture cannot print millions of lines */
+#define CFG_FILTER_CONNS 65536u      /* --outcome/--slower-than: connections held
+                                        undecided at once (a power of two); beyond,
+                                        a connection is decided at its next event */
+#define CFG_FILTER_HELD_PER_CONN 64u /* events held per undecided connection */
+#define CFG_FILTER_HELD_TOTAL 65536u /* in all (~30 MiB at most); beyond, counted */
 #define CFG_SVG_MAX_CONNS 64u    /* connections drawn in one --svg file */
 #define CFG_SVG_MAX_ROWS 512u    /* arrows drawn in one --svg file (~60 slides' worth) */
 

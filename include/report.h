@@ -40,6 +40,8 @@ struct run_stats {
                                     (hsstats.h); NULL: not collected */
     bool interrupted;        /* Ctrl-C ended the run before the end of its input */
     double input_percent;    /* how much of the input file was read; < 0: unknown */
+    bool filter_active;      /* --outcome / --slower-than chose what was shown */
+    uint64_t filter_dropped_lines; /* lines of chosen connections a bound dropped */
     bool have_held;          /* demo slow motion: held_retransmits below is valid */
     uint64_t held_retransmits[2]; /* copies of a held segment a kernel sent and
                                      the wire kept back (client, server) */
@@ -126,6 +128,9 @@ struct reporter_ops {
     void (*agree)(struct reporter *r, const struct rpt_agree *a);
     /* A retransmitted copy kept back by the demo's wire. */
     void (*held_copy)(struct reporter *r, const struct rpt_held_copy *h);
+    /* The run's first frame time, when a filter in front may hold the first
+     * events back: relative times stay relative to the first frame. */
+    void (*epoch)(struct reporter *r, uint64_t ts_ns);
 };
 
 struct reporter {
@@ -208,6 +213,16 @@ void reporter_syscall(struct reporter *r, uint64_t ts_ns, const char *text);
 void reporter_kernel(struct reporter *r, const struct rpt_kernel *k);
 void reporter_agree(struct reporter *r, const struct rpt_agree *a);
 void reporter_held_copy(struct reporter *r, const struct rpt_held_copy *h);
+void reporter_epoch(struct reporter *r, uint64_t ts_ns);
+
+/* --outcome / --slower-than: a reporter in front of `inner` (which it owns)
+ * that passes on only the connections whose outcome bit (1 << enum
+ * hs_outcome) is in `outcomes` (0: any) and, with slower_than_ns >= 0, whose
+ * complete handshake (SYN to the completing ACK) took longer. A
+ * connection's events are held until its outcome is known (bounded:
+ * config.h CFG_FILTER_*); the summary counts everything. NULL on OOM. */
+struct reporter *report_filter_new(struct reporter *inner, unsigned outcomes,
+                                   int64_t slower_than_ns);
 
 /* Write `s` as a JSON string, quotes included (NULL -> null; invalid UTF-8
  * -> U+FFFD), for objects a shell writes beside a reporter's NDJSON lines,

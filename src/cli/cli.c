@@ -5,6 +5,7 @@
 #include "config.h"
 #include "report.h"
 #include "capture.h"
+#include "duration.h"
 
 #include <getopt.h>
 #include <stddef.h>
@@ -294,6 +295,40 @@ int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
             return -1;
         }
         return 1;
+    case CLI_OPT_OUTCOME: {
+        char list[256], *w, *save = NULL;
+        if (snprintf(list, sizeof(list), "%s", arg) >= (int)sizeof(list))
+            list[0] = '\0';
+        t->outcomes = 0;
+        for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+            int k;
+            for (k = HS_PENDING + 1; k < HS__COUNT; k++)
+                if (strcmp(w, hs_outcome_name((enum hs_outcome)k)) == 0)
+                    break;
+            if (k == HS__COUNT) {
+                cli_error("--outcome: '%s' is not an outcome (complete, refused, unanswered, "
+                          "half-open, aborted, mid-stream)",
+                          w);
+                return -1;
+            }
+            t->outcomes |= 1u << k;
+        }
+        if (!t->outcomes) {
+            cli_error("--outcome: no outcome in '%s'", arg);
+            return -1;
+        }
+        t->outcome_arg = arg;
+        return 1;
+    }
+    case CLI_OPT_SLOWER_THAN:
+        if (duration_parse_ns(arg, &t->slower_than_ns) != 0) {
+            cli_error("--slower-than: '%s' is not a duration such as 100ms, 1.5s or 250us "
+                      "(at most an hour)",
+                      arg);
+            return -1;
+        }
+        t->slower_than_given = true;
+        return 1;
     case CLI_OPT_PACKETS:
         if (cli_parse_ulong(arg, 1, 1000000000000UL, &t->packets) != 0) {
             cli_error("--packets: '%s' is not a number from 1 to 1000000000000", arg);
@@ -321,7 +356,15 @@ void cli_track_meta(const struct cli_track_opts *t, struct rpt_meta *m)
     m->max_conns = t->max_conns;
     m->count = t->count;
     m->packets = t->packets;
-    m->slower_than_ns = -1;
+    m->outcomes = t->outcome_arg;
+    m->slower_than_ns = t->slower_than_given ? t->slower_than_ns : -1;
+}
+
+struct reporter *cli_track_filter(const struct cli_track_opts *t, struct reporter *rep)
+{
+    if (!rep || (!t->outcomes && !t->slower_than_given))
+        return rep;
+    return report_filter_new(rep, t->outcomes, t->slower_than_given ? t->slower_than_ns : -1);
 }
 
 int cli_track_check(const struct cli_track_opts *t)

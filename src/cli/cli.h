@@ -84,13 +84,28 @@ enum {
     CLI_OPT_MAX_CONNS,
     CLI_OPT_TIMEOUT,
     CLI_OPT_PACKETS,
+    CLI_OPT_OUTCOME,
+    CLI_OPT_SLOWER_THAN,
 };
+/* The shared option rows of --outcome and --slower-than. */
+#define CLI_FILTER_OPTS                                                                       \
+    { CLI_OPT_OUTCOME, "outcome", "LIST",                                                     \
+      "keep only connections with these outcomes (comma-separated: complete, refused, "       \
+      "unanswered, half-open, aborted, mid-stream); the summary still counts all" },          \
+    { CLI_OPT_SLOWER_THAN, "slower-than", "DURATION",                                         \
+      "keep only connections whose handshake (SYN to the completing ACK) took longer, e.g. "  \
+      "100ms, 1.5s, 250us" }
+
 struct cli_track_opts {
     unsigned flags;              /* RPT_* */
     bool json;
     bool line_buffered;          /* -l: flush every line */
     unsigned long count;         /* -c N: stop after N connections ended (0: no limit) */
     unsigned long packets;       /* --packets N: stop after N packets (0: no limit) */
+    unsigned outcomes;           /* --outcome: bit per enum hs_outcome (0: all) */
+    const char *outcome_arg;     /* as given, for the meta record */
+    int64_t slower_than_ns;      /* --slower-than (-1: not given) */
+    bool slower_than_given;
     size_t max_conns;            /* 0 = default */
     struct tracker_cfg timeouts; /* --timeout values (0 = default) */
 };
@@ -99,6 +114,9 @@ struct cli_track_opts {
 int cli_track_option(int c, const char *arg, struct cli_track_opts *t);
 /* After parsing: options that cannot be combined. 0 or -1 (one line). */
 int cli_track_check(const struct cli_track_opts *t);
+/* Wrap the reporter in the --outcome/--slower-than filter when asked (it
+ * owns rep then). NULL on out-of-memory. */
+struct reporter *cli_track_filter(const struct cli_track_opts *t, struct reporter *rep);
 /* The NDJSON "meta" record's fields from the shared options. */
 void cli_track_meta(const struct cli_track_opts *t, struct rpt_meta *m);
 

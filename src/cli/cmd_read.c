@@ -39,6 +39,7 @@ static const struct cli_opt read_opts[] = {
     { CLI_OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
       "                         " CLI_TIMEOUT_STATES },
+    CLI_FILTER_OPTS,
     CLI_VIEW_OPTS,
     { 'h', "help", NULL, "show this help" },
 };
@@ -290,6 +291,10 @@ int cmd_read(int argc, char **argv)
         cli_output_line_buffered();
     capture_set_idle(cap, cli_output_idle, NULL);
     rep = cli_views_reporter(&a.views, a.t.flags | cli_views_flags(&a.views), a.t.json, &status);
+    if (rep && !(rep = cli_track_filter(&a.t, rep))) {
+        cli_error("out of memory");
+        status = EXIT_INTERNAL;
+    }
     free(a.bpf); /* the meta record has been written */
     a.bpf = NULL;
     meta.filter = NULL;

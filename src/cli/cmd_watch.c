@@ -51,6 +51,7 @@ static const struct cli_opt watch_opts[] = {
     { CLI_OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
       "                         " CLI_TIMEOUT_STATES },
+    CLI_FILTER_OPTS,
     CLI_VIEW_OPTS,
     { 'h', "help", NULL, "show this help" },
 };
@@ -331,6 +332,10 @@ int cmd_watch(int argc, char **argv)
     a.views.meta = &meta;
     rep = cli_views_reporter(&a.views, a.t.flags | RPT_STREAM | cli_views_flags(&a.views), a.t.json,
                              &status);
+    if (rep && !(rep = cli_track_filter(&a.t, rep))) {
+        cli_error("out of memory");
+        status = EXIT_INTERNAL;
+    }
     if (!rep) {
         pcapfile_close(w, errbuf);
         capture_close(cap);

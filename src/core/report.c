@@ -31,6 +31,12 @@ void reporter_held_copy(struct reporter *r, const struct rpt_held_copy *h)
         r->ops->held_copy(r, h);
 }
 
+void reporter_epoch(struct reporter *r, uint64_t ts_ns)
+{
+    if (r && r->ops && r->ops->epoch)
+        r->ops->epoch(r, ts_ns);
+}
+
 void reporter_agree(struct reporter *r, const struct rpt_agree *a)
 {
     if (r && r->ops && r->ops->agree)

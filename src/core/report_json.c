@@ -317,6 +317,8 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
         json_u64(&j, "ifdropped", rs->cap_ifdropped);
         json_obj_close(&j);
     }
+    if (rs->filter_active)
+        json_u64(&j, "filter_dropped_lines", rs->filter_dropped_lines);
     if (rs->interrupted) {
         json_bool(&j, "interrupted", true);
         if (rs->input_percent >= 0) {

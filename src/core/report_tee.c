@@ -57,6 +57,13 @@ static void tee_finish(struct reporter *r, const struct run_stats *rs,
         t->b->ops->finish(t->b, rs, ts);
 }
 
+static void tee_epoch(struct reporter *r, uint64_t ts_ns)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_epoch(t->a, ts_ns);
+    reporter_epoch(t->b, ts_ns);
+}
+
 static void tee_destroy(struct reporter *r)
 {
     struct tee_rep *t = (struct tee_rep *)r;
@@ -72,6 +79,7 @@ static const struct reporter_ops tee_ops = {
     .conn_end = tee_conn_end,
     .finish = tee_finish,
     .destroy = tee_destroy,
+    .epoch = tee_epoch,
 };
 
 struct reporter *report_tee_new(struct reporter *a, struct reporter *b)

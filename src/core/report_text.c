@@ -615,6 +615,10 @@ void report__text_summary(FILE *o, const struct run_stats *rs, const struct trac
         fprintf(o, "capture      received %" PRIu64 ", dropped %" PRIu64
                    ", dropped by interface %" PRIu64 "\n",
                 rs->cap_received, rs->cap_dropped, rs->cap_ifdropped);
+    if (rs->filter_active && rs->filter_dropped_lines)
+        fprintf(o, "filter       %" PRIu64 " line(s) of chosen connections not shown: held "
+                   "too long before their outcome was known (bounded)\n",
+                rs->filter_dropped_lines);
     if (rs->interrupted) {
         fprintf(o, "interrupted  after %" PRIu64 " packets", rs->packets);
         if (rs->input_percent >= 0)
@@ -714,6 +718,11 @@ static void text_agree(struct reporter *r, const struct rpt_agree *a)
     lemit(&l, r->out);
 }
 
+static void text_epoch(struct reporter *r, uint64_t ts_ns)
+{
+    note_time((struct text_rep *)r, ts_ns);
+}
+
 /* "# the client's kernel retransmitted the SYN after 1.0 s (its RTO); the
  * wire kept the copy back" (docs/DEMO.md, "Slow motion"). */
 static void text_held_copy(struct reporter *r, const struct rpt_held_copy *h)
@@ -747,6 +756,7 @@ static const struct reporter_ops text_ops = {
     .kernel = text_kernel,
     .agree = text_agree,
     .held_copy = text_held_copy,
+    .epoch = text_epoch,
 };
 
 void report_text_set_time(struct reporter *r, enum rpt_time mode, int32_t tz_offset_s)
