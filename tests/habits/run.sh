@@ -148,6 +148,65 @@ synopsis_forms)
         "$BIN" $form --help >/dev/null 2>err || fail "SYNOPSIS form '$form' does not run: $(cat err)"
     done <<<"$forms"
     ;;
+many_files)
+    # Several files read as one capture, merged by packet time (mergecap's
+    # default): pieces of a capture, in any order, tell exactly what the
+    # whole file tells (the meta record names the inputs, so it differs).
+    command -v editcap >/dev/null || { echo "SKIPPED: editcap not installed (tshark)"; exit 77; }
+    for cap in mixed.pcap port-reuse.pcap handshake-ipv6.pcap; do
+        editcap -c 7 "$CAP/$cap" piece.pcap >/dev/null 2>&1 || fail "editcap"
+        pieces=$(ls piece_*.pcap | sort)
+        [ "$(echo "$pieces" | wc -l)" -ge 2 ] || fail "editcap made one piece of $cap"
+        for fmt in "" "--json" "--all" "--ladder --color never"; do
+            # shellcheck disable=SC2086
+            "$BIN" read $fmt "$CAP/$cap" | grep -v '"type":"meta"' >whole.txt
+            # shellcheck disable=SC2086
+            "$BIN" read $fmt $(echo "$pieces" | sort -r) | grep -v '"type":"meta"' >merged.txt
+            cmp -s whole.txt merged.txt || fail "$cap $fmt: pieces in reverse order differ from the whole: $(diff whole.txt merged.txt | head -5)"
+        done
+        # -r repeated, as tshark takes it; then every other word is the filter.
+        first=$(echo "$pieces" | head -1)
+        second=$(echo "$pieces" | sed -n 2p)
+        "$BIN" read -q -r "$second" -r "$first" >r.txt || fail "-r a -r b failed"
+        "$BIN" read -q "$first" "$second" >p.txt
+        cmp -s r.txt p.txt || fail "-r a -r b differs from a b"
+        rm -f piece_*.pcap
+    done
+    # A rotation set from tcpdump -C (units of 1,000,000 bytes) reads back
+    # as one: a generated capture of a few MB, cut into 1 MB files.
+    if command -v tcpdump >/dev/null; then
+        "$(dirname "$BIN")/tcpshake-gen" bench --connections 1500 --seed 5 big.pcap >/dev/null ||
+            fail "tcpshake-gen"
+        tcpdump -r big.pcap -w rot.pcap -C 1 -Z root 2>/dev/null || fail "tcpdump -C"
+        [ -e rot.pcap1 ] || fail "tcpdump -C made one file"
+        "$BIN" read -q big.pcap >whole.txt
+        # shellcheck disable=SC2046 # the rotation set, in tcpdump's order
+        "$BIN" read -q rot.pcap $(ls rot.pcap[0-9]* | sort -V) >rot.txt || fail "reading the rotation set failed"
+        cmp -s rot.txt whole.txt || fail "the tcpdump -C rotation set does not read back as the whole"
+    fi
+    # A filter after the files; "--" makes a word that names a file a
+    # filter word; "-" is one of the inputs.
+    cp "$CAP/refused.pcap" tcp
+    run 0 read -q "$CAP/handshake-ipv4.pcap" -- tcp
+    out_has "connections  1: complete 1"
+    run 0 read -q "$CAP/handshake-ipv4.pcap" tcp
+    out_has "connections  2: complete 1, refused 1"
+    run 0 read -q "$CAP/mixed.pcap" tcp port 25
+    out_has "connections  1: complete 0, refused 1"
+    "$BIN" read -q - "$CAP/refused.pcap" <"$CAP/handshake-ipv4.pcap" >out 2>err || fail "- among files"
+    out_has "connections  2: complete 1, refused 1"
+    # A bad file among good ones: named, the others still reported, its exit status.
+    head -c 300 "$CAP/handshake-ipv4.pcap" >cut.pcap
+    # The first error met decides the status: the missing file (3), found
+    # when the files are opened, before the truncated one is read to its cut.
+    run 3 read -q "$CAP/refused.pcap" cut.pcap missing-piece.pcap
+    out_has "refused 1"
+    grep -q "^tcpshake: missing-piece.pcap: No such file or directory$" err || fail "the missing file is not named"
+    grep -q "^tcpshake: cut.pcap: truncated capture file" err || fail "the truncated file is not named"
+    run 4 read -q "$CAP/refused.pcap" "$SRC/README.md"
+    out_has "refused 1"
+    grep -q "README.md: not a pcap or pcapng capture file" err || fail "the non-capture is not named"
+    ;;
 *) fail "unknown case" ;;
 esac
 exit 0
