@@ -38,6 +38,11 @@ int pcapfile_write_comment(struct pcapfile *w, const struct frame *f, const char
  * format's 32-bit seconds (libpcap reads them as signed: until 2038). 0, or
  * -1 after a write error (the error text comes from pcapfile_close). */
 int pcapfile_write(struct pcapfile *w, const struct frame *f);
+/* Push what is buffered to the file (watch -U: packet-buffered, so another
+ * program can read the file while it grows). 0, or -1 after a write error. */
+int pcapfile_flush(struct pcapfile *w);
+/* Bytes in the file so far, buffered ones included (rotation by size). */
+long long pcapfile_bytes(const struct pcapfile *w);
 /* Flush and close; 0 or -1 with errbuf. Safe on NULL. */
 int pcapfile_close(struct pcapfile *w, char errbuf[ERRBUF_SIZE]);
 

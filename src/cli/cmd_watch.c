@@ -16,7 +16,7 @@
 #include "cli.h"
 #include "config.h"
 #include "outfile.h"
-#include "pcapfile.h"
+#include "pcaprotate.h"
 #include "privs.h"
 #include "pipeline.h"
 #include "report.h"
@@ -41,6 +41,14 @@ static const struct cli_opt watch_opts[] = {
       "also write the captured frames to FILE: pcapng if FILE ends in .pcapng\n"
       "                         (with tcpshake's verdict as a comment on each segment\n"
       "                         that changed a state), pcap otherwise" },
+    { 'U', "packet-buffered", NULL,
+      "-w: write each packet to the file at once, so it can be read while watch runs" },
+    { 'C', "file-size", "MB",
+      "-w: start a new file when the current one exceeds MB million bytes (FILE, FILE1, ...)" },
+    { 'G', "rotate-seconds", "SECONDS",
+      "-w: start a new file every SECONDS; FILE is a strftime(3) pattern" },
+    { 'W', "file-count", "N",
+      "-w: with -C a ring of N files (FILE0..); with -G alone stop after N files" },
     { 'c', "count", "N", "stop after N connections have ended" },
     { CLI_OPT_PACKETS, "packets", "N", "stop after N packets (frames captured)" },
     { 'B', "buffer-size", "MB", "kernel capture buffer in MiB (default 32)" },
@@ -85,6 +93,8 @@ void cmd_watch_help(FILE *out)
 struct watch_args {
     const char *device;
     const char *write_path;
+    bool packet_buffered;        /* -U */
+    unsigned long file_mb, rotate_s, file_count; /* -C, -G, -W */
     const char *user;
     char *bpf;
     bool keep_root;
@@ -121,6 +131,26 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
         switch (c) {
         case 'i': a->device = optarg; break;
         case 'w': a->write_path = optarg; break;
+        case 'U': a->packet_buffered = true; break;
+        case 'C':
+            if (cli_parse_ulong(optarg, 1, 1000000UL, &a->file_mb) != 0) {
+                cli_error("-C: '%s' is not a number of millions of bytes from 1 to 1000000",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'G':
+            if (cli_parse_ulong(optarg, 1, 31536000UL, &a->rotate_s) != 0) {
+                cli_error("-G: '%s' is not a number of seconds from 1 to 31536000", optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'W':
+            if (cli_parse_ulong(optarg, 1, 100000UL, &a->file_count) != 0) {
+                cli_error("-W: '%s' is not a number from 1 to 100000", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case 'Z': a->user = optarg; a->user_given = true; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
         case 'D': return cli_list_interfaces();
@@ -146,6 +176,14 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
     }
     if (cli_track_check(&a->t) != 0 || cli_views_check(&a->views, a->t.json) != 0)
         return EXIT_USAGE;
+    if ((a->packet_buffered || a->file_mb || a->rotate_s || a->file_count) && !a->write_path) {
+        cli_error("-U, -C, -G and -W apply to the -w file: add -w FILE");
+        return EXIT_USAGE;
+    }
+    if (a->file_count && !a->file_mb && !a->rotate_s) {
+        cli_error("-W needs -C or -G (as tcpdump)");
+        return EXIT_USAGE;
+    }
     a->bpf = cli_join_words(argc, argv, optind, &oom);
     if (oom) {
         cli_error("out of memory");
@@ -184,6 +222,8 @@ static int drop_root(const char *user)
         cli_error("-Z %s: no such user%s%s", user, errno ? ": " : "", errno ? strerror(errno) : "");
         return -1;
     }
+    if (pw->pw_uid == 0)
+        return 0; /* -Z root: stay root, as tcpdump -Z root (capabilities still go) */
     if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
         cli_error("cannot drop root to user %s: %s", user, strerror(errno));
         return -1;
@@ -203,8 +243,9 @@ static uint64_t wall_ns(void)
 }
 
 /* Capture until a signal, -c N, or an error. */
-static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pcapfile *w,
-                            const struct cli_track_opts *lim, char *errbuf, bool *write_failed)
+static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rotator *w,
+                            const struct cli_track_opts *lim, char *errbuf, char *werr,
+                            bool *write_failed)
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
@@ -216,9 +257,14 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct pca
                 /* pcapng: a comment on each segment that changed a state,
                  * so Wireshark shows tcpshake's verdicts. */
                 char note[256];
+                int wr;
                 trk_verdict_describe(pipeline_last_verdict(pl), note, sizeof(note));
-                if (pcapfile_write_comment(w, &f, note[0] ? note : NULL) != 0)
+                wr = rotator_write(w, &f, note[0] ? note : NULL, (time_t)(wall_ns() / 1000000000u),
+                                   werr);
+                if (wr < 0)
                     *write_failed = true;
+                else if (wr > 0)
+                    return CAPTURE_ERR_NONE; /* -G -W: the last file is done */
             }
             if (cli_output_failed())
                 return CAPTURE_ERR_NONE;
@@ -246,7 +292,8 @@ int cmd_watch(int argc, char **argv)
     struct capture_cfg ccfg;
     struct tracker_cfg tcfg;
     struct capture *cap;
-    struct pcapfile *w = NULL;
+    struct rotator *w = NULL;
+    char werr[ERRBUF_SIZE] = "";
     struct reporter *rep;
     struct pipeline *pl;
     struct sigaction sa;
@@ -292,8 +339,17 @@ int cmd_watch(int argc, char **argv)
         return cli_exit_for_capture(err);
     }
     if (a.write_path) {
-        w = pcapfile_create_iface(a.write_path, capture_dlt(cap), capture_snaplen(cap),
-                                  a.device, errbuf);
+        struct rotate_cfg rc;
+        memset(&rc, 0, sizeof(rc));
+        rc.pattern = a.write_path;
+        rc.size_bytes = (uint64_t)a.file_mb * 1000000u;
+        rc.seconds = (unsigned)a.rotate_s;
+        rc.count = (unsigned)a.file_count;
+        rc.packet_buffered = a.packet_buffered;
+        rc.dlt = capture_dlt(cap);
+        rc.snaplen = capture_snaplen(cap);
+        rc.if_name = a.device;
+        w = rotator_open(&rc, (time_t)(wall_ns() / 1000000000u), errbuf);
         if (!w) {
             cli_error("%s", errbuf);
             capture_close(cap);
@@ -301,12 +357,12 @@ int cmd_watch(int argc, char **argv)
         }
     }
     if (cli_views_open(&a.views, &status) != 0) { /* like -w: before dropping root */
-        pcapfile_close(w, errbuf);
+        rotator_close(w, errbuf);
         capture_close(cap);
         return status;
     }
     if (!a.keep_root && drop_root(a.user) != 0) {
-        pcapfile_close(w, errbuf);
+        rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_USAGE);
     }
@@ -314,7 +370,7 @@ int cmd_watch(int argc, char **argv)
      * (setcap) or --keep-root gives them all up, every set (issue 20). */
     if (privs_drop_all(errbuf) != 0) {
         cli_error("%s", errbuf);
-        pcapfile_close(w, errbuf);
+        rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_PRIV);
     }
@@ -337,7 +393,7 @@ int cmd_watch(int argc, char **argv)
         status = EXIT_INTERNAL;
     }
     if (!rep) {
-        pcapfile_close(w, errbuf);
+        rotator_close(w, errbuf);
         capture_close(cap);
         return status;
     }
@@ -347,7 +403,7 @@ int cmd_watch(int argc, char **argv)
     if (!pl) {
         cli_error("out of memory");
         reporter_destroy(rep);
-        pcapfile_close(w, errbuf);
+        rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_INTERNAL);
     }
@@ -363,7 +419,7 @@ int cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     errbuf[0] = '\0';
-    err = run(cap, pl, w, &a.t, errbuf, &write_failed);
+    err = run(cap, pl, w, &a.t, errbuf, werr, &write_failed);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;
     if (capture_stats(cap, &rx, &drop, &ifdrop) == 0) {
@@ -392,9 +448,9 @@ int cmd_watch(int argc, char **argv)
     if (err != CAPTURE_ERR_NONE)
         cli_error("%s", errbuf);
     if (w) {
-        char werr[ERRBUF_SIZE];
-        if (pcapfile_close(w, werr) != 0 || write_failed) {
-            cli_error("%s", write_failed ? "writing the -w file failed" : werr);
+        char cerr[ERRBUF_SIZE];
+        if (rotator_close(w, cerr) != 0 || write_failed) {
+            cli_error("%s", write_failed ? (werr[0] ? werr : "writing the -w file failed") : cerr);
             if (status == EXIT_OK)
                 status = EXIT_OUTPUT;
         }

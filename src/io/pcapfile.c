@@ -270,6 +270,23 @@ int pcapfile_write_comment(struct pcapfile *w, const struct frame *f, const char
     return 0;
 }
 
+int pcapfile_flush(struct pcapfile *w)
+{
+    if (!w || w->write_errno)
+        return -1;
+    if (fflush(w->fp) != 0) {
+        w->write_errno = errno ? errno : EIO;
+        return -1;
+    }
+    return 0;
+}
+
+long long pcapfile_bytes(const struct pcapfile *w)
+{
+    off_t pos = w ? ftello(w->fp) : -1;
+    return (long long)pos;
+}
+
 int pcapfile_close(struct pcapfile *w, char errbuf[ERRBUF_SIZE])
 {
     int rc = 0;
