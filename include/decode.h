@@ -79,6 +79,8 @@ struct pkt {
     uint8_t tos;               /* IPv4 TOS / IPv6 traffic class (ECN in low 2 bits) */
     uint8_t vlan_depth;        /* 802.1Q/802.1ad tags walked */
     uint16_t vlan_id;          /* outermost VLAN id, if any */
+    bool have_mac;             /* Ethernet: the two MAC addresses below (-e) */
+    uint8_t mac_src[6], mac_dst[6];
     struct ip_addr src, dst;
     uint16_t sport, dport;
     uint16_t flags;            /* TH_* */

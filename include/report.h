@@ -23,6 +23,8 @@
 #define RPT_EXPLAIN 0x40u /* --explain: a sentence after each transition (explain.h) */
 #define RPT_STREAM 0x80u  /* ladder: draw each row at once (watch, demo --step);
                              default: one block per connection, drawn when it ends */
+#define RPT_LINK 0x100u   /* -e: the link-layer header (MAC addresses, VLAN) on
+                             each text line, as tcpdump -e */
 
 /* What the run saw apart from the tracker. Owned by the pipeline; the I/O
  * shell fills the capture fields and input_error before finishing. */

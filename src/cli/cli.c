@@ -289,6 +289,7 @@ int cli_track_option(int c, const char *arg, struct cli_track_opts *t)
     case 'v': t->flags |= RPT_VERBOSE; return 1;
     case 'n': return 1; /* tcpshake never resolves names: tcpdump's -n is the default */
     case 'l': t->line_buffered = true; return 1;
+    case 'e': t->flags |= RPT_LINK; return 1;
     case 'c':
         if (cli_parse_ulong(arg, 1, 1000000000UL, &t->count) != 0) {
             cli_error("-c: '%s' is not a number from 1 to 1000000000", arg);

@@ -195,10 +195,14 @@ static enum decode_status decode_ethernet(struct rd *r, struct decode__ctx *c,
 {
     uint16_t type;
 
-    (void)rd_skip(r, 12); /* MAC addresses */
+    /* Kept for -e, through the same bounded cursor. */
+    if (rd_copy(r, c->out->mac_dst, 6) && rd_copy(r, c->out->mac_src, 6))
+        c->out->have_mac = true;
     type = rd_be16(r);
-    if (r->trunc)
+    if (r->trunc) {
+        c->out->have_mac = false;
         return DECODE_TRUNCATED;
+    }
     return decode_ethertype(type, r, c, net);
 }
 

@@ -244,6 +244,19 @@ static void put_head(struct text_rep *t, struct line *l, uint64_t ts_ns, uint64_
     lpad(l, t->time_w + (t->time_w ? 1 : 0) + COL_ID, 1);
 }
 
+/* -e: the link-layer header as tcpdump -e shows it, before the addresses:
+ * "02:00:00:00:00:0a > 02:00:00:00:00:50, vlan 7, " (no MACs: nothing). */
+static void put_link(struct line *l, const struct pkt *p)
+{
+    const uint8_t *s = p->mac_src, *d = p->mac_dst;
+    if (!p->have_mac)
+        return;
+    lp(l, "%02x:%02x:%02x:%02x:%02x:%02x > %02x:%02x:%02x:%02x:%02x:%02x, ", s[0], s[1], s[2],
+       s[3], s[4], s[5], d[0], d[1], d[2], d[3], d[4], d[5]);
+    if (p->vlan_depth)
+        lp(l, "vlan %u, ", (unsigned)p->vlan_id);
+}
+
 /* "SRC > DST", the '>' aligned across lines. */
 static void put_endpoints(struct text_rep *t, struct line *l, const struct ip_addr *sa,
                           uint16_t sp, const struct ip_addr *da, uint16_t dp)
@@ -349,6 +362,8 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
         return;
 
     put_head(t, &l, p->ts_ns, c ? c->id : 0);
+    if (r->flags & RPT_LINK)
+        put_link(&l, p);
     put_endpoints(t, &l, &p->src, p->sport, &p->dst, p->dport);
     lput(&l, tcp_flags_words(p->flags, words));
     lpad(&l, l.n - strlen(words) + COL_FLAGS, 1);

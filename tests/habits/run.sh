@@ -207,6 +207,38 @@ many_files)
     out_has "refused 1"
     grep -q "README.md: not a pcap or pcapng capture file" err || fail "the non-capture is not named"
     ;;
+link_header)
+    # -e: each line's MAC addresses (and VLAN id) as tcpdump -e prints them,
+    # checked against tshark's eth.src/eth.dst/vlan.id. A VLAN copy of a
+    # bundled capture is made here (an 802.1Q tag, id 42, in every frame).
+    python3 - "$CAP/handshake-ipv4.pcap" vlan.pcap <<'PY' || fail "making the VLAN capture"
+import struct, sys
+data = open(sys.argv[1], "rb").read()
+out, off = [data[:24]], 24
+while off + 16 <= len(data):
+    ts, tus, incl, orig = struct.unpack("<IIII", data[off:off + 16])
+    frame = data[off + 16:off + 16 + incl]
+    tagged = frame[:12] + b"\x81\x00" + struct.pack(">H", 42) + frame[12:]
+    out.append(struct.pack("<IIII", ts, tus, incl + 4, orig + 4) + tagged)
+    off += 16 + incl
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+    for cap in "$CAP/handshake-ipv4.pcap" vlan.pcap "$CAP/mixed.pcap"; do
+        run 0 read -e --all "$cap"
+        grep -v '  conn  ' out | sed -nE 's/^ *[0-9.]+ #[0-9]+ +([0-9a-f:]{17}) > ([0-9a-f:]{17}), (vlan ([0-9]+), )?.*/\1 \2 \4/p' >got.txt
+        if command -v tshark >/dev/null; then
+            tshark -r "$cap" -T fields -e eth.src -e eth.dst -e vlan.id 2>/dev/null | tr '\t' ' ' >want.txt
+            diff -b want.txt got.txt >d.txt || fail "$cap: -e differs from tshark: $(head -5 d.txt)"
+        fi
+        [ -s got.txt ] || fail "$cap: no link-layer header on any line"
+    done
+    grep -q " 42$" got.txt && fail "mixed.pcap has no VLAN, yet one was shown"
+    run 0 read -e vlan.pcap
+    grep -q "vlan 42, " out || fail "the VLAN id is not shown"
+    # Without -e nothing changes (the goldens pin that); raw IP has no MACs.
+    run 0 read -e "$CAP/raw-ip.pcap"
+    grep -q ' > [0-9a-f:]\{17\},' out && fail "MAC addresses on a raw-IP capture"
+    ;;
 *) fail "unknown case" ;;
 esac
 exit 0
