@@ -101,8 +101,13 @@ size_t ladder_wrap(const char *text, size_t width, struct wrap_line *lines, size
 struct ladder_style {
     unsigned flags;           /* RPT_ASCII, RPT_COLOR, RPT_ABS_SEQ, RPT_EXPLAIN */
     int time_w, side_w, arrow_w;
+    int right_w;              /* the server's column: its state, its label */
 };
 void ladder_style_init(struct ladder_style *s, unsigned flags, const struct ladder_conn *h);
+/* Narrow the style so every line fits `width` columns (0: as wide as it
+ * likes): the arrows first, down to what a label needs, then the lane labels,
+ * which are then shortened in the middle (issue 14: 80 columns). */
+void ladder_style_fit(struct ladder_style *s, int width);
 /* Title rule, lane labels and roles; with `first`, a line of the states
  * before it. `continued`: the block goes on from an earlier one. */
 void ladder_draw_head(FILE *out, const struct ladder_style *s, const struct ladder_conn *h,

@@ -149,6 +149,9 @@ struct reporter {
  * snapshot and comparison. Times are seconds since the first frame (or
  * demo record) seen. NULL on out-of-memory. */
 struct reporter *report_text_new(FILE *out, unsigned flags);
+/* The ladder draws every line within `width` columns (0: no limit): narrower
+ * arrows, shortened lane labels (ladder_style_fit()). */
+void report_ladder_set_width(struct reporter *r, int width);
 /* How the text view stamps its lines (tcpdump's -t family). */
 enum rpt_time {
     RPT_TIME_SINCE_FIRST = 0, /* -ttttt, the default: seconds since the first frame */

@@ -47,6 +47,12 @@ void cli_output_line_buffered(void);
 /* The capture's idle hook (capture_set_idle): flush stdout before tcpshake
  * waits for input, so a pipe or live capture shows each record at once. */
 void cli_output_idle(void *unused);
+/* The width to fold to: `forced` (--width) if set, else a terminal's
+ * (TIOCGWINSZ, then COLUMNS, then 80), else 0: not a terminal, no folding. */
+size_t cli_term_width(size_t forced);
+/* From now on stdout folds each line to `width` columns (fold.h); 0: no-op.
+ * Call after cli_output_init(). 0, or -1 out of memory. */
+int cli_output_fold(size_t width);
 /* `tcpshake -D` and `watch -D`: the interfaces, as tcpdump -D. An exit status. */
 int cli_list_interfaces(void);
 /* True once writing to stdout has failed. */
@@ -136,6 +142,7 @@ enum {
     CLI_OPT_SVG,
     CLI_OPT_CONN,
     CLI_OPT_TIME_ZONE,
+    CLI_OPT_WIDTH,
 };
 #define CLI_VIEW_OPTS                                                                        \
     { CLI_OPT_LADDER, "ladder", NULL, "draw each connection as a sequence diagram (ladder)" }, \
@@ -151,7 +158,9 @@ enum {
       "                         the previous line, -tttt date and time, -ttttt\n"            \
       "                         since the first packet (the default)" },                     \
     { CLI_OPT_TIME_ZONE, "time-zone", "ZONE",                                                \
-      "-tttt: local (default, as tcpdump) or utc" }
+      "-tttt: local (default, as tcpdump) or utc" },                                         \
+    { CLI_OPT_WIDTH, "width", "N",                                                           \
+      "fit text and ladder to N columns (default: the terminal's; pipes keep full lines)" }
 
 enum cli_color { CLI_COLOR_AUTO, CLI_COLOR_ALWAYS, CLI_COLOR_NEVER };
 
@@ -162,6 +171,7 @@ struct cli_views {
     unsigned long conn;     /* 0: all */
     FILE *svg;              /* open while running */
     unsigned t_count;       /* -t given this many times (0: default, since the first) */
+    unsigned long width;    /* --width N (0: the terminal's, none for a pipe) */
     const struct rpt_meta *meta; /* NDJSON: the first record (set by the command) */
     bool utc;               /* --time-zone utc */
     bool have_conns;        /* conns_seen is set (the run ended normally) */

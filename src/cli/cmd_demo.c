@@ -29,7 +29,7 @@
 #include "report.h"
 #include "tcp_wire.h"
 
-enum { OPT_JSON = 256, OPT_SLOW, OPT_STEP, OPT_REFUSED, OPT_RESET, OPT_PIN };
+enum { OPT_JSON = 256, OPT_SLOW, OPT_STEP, OPT_REFUSED, OPT_RESET, OPT_PIN, OPT_WIDTH };
 
 /* --slow without a value: one second per segment. */
 #define DEMO_SLOW_DEFAULT_S 1.0
@@ -50,6 +50,8 @@ static const struct cli_opt demo_opts[] = {
     { OPT_PIN, "pin-netns", NULL,
       "slow motion: name the namespaces tshk<pid>-N-{client,server,wire}\n"
       "                         while the demo runs (ip netns exec ... ss -tan)" },
+    { OPT_WIDTH, "width", "N",
+      "fit the lines to N columns (default: the terminal's; pipes keep full lines)" },
     { OPT_JSON, "json", NULL,
       "NDJSON: \"syscall\", \"segment\", \"state\", \"kernel\", \"agree\",\n"
       "                         \"conn\" and \"summary\" objects" },
@@ -107,6 +109,7 @@ struct demo_args {
     struct demo_cfg cfg;
     unsigned flags;
     bool json, step;
+    unsigned long width;    /* --width (0: the terminal's) */
 };
 
 /* --slow=SECONDS: digits with at most one '.', 0 to DEMO_SLOW_MAX_S. */
@@ -176,6 +179,12 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
         case OPT_REFUSED: refused = true; break;
         case OPT_RESET: reset = true; break;
         case OPT_PIN: a->cfg.pin_netns = true; break;
+        case OPT_WIDTH:
+            if (cli_parse_ulong(optarg, 40, 10000, &a->width) != 0) {
+                cli_error("--width: '%s' is not a number of columns from 40 to 10000", optarg);
+                return EXIT_USAGE;
+            }
+            break;
         case OPT_JSON: a->json = true; break;
         case 'S': a->flags |= RPT_ABS_SEQ; break;
         case 'v': a->flags |= RPT_VERBOSE; break;
@@ -477,7 +486,7 @@ static int on_step(void *user, const char *what)
     int r = -1;
     (void)user;
     flush_out();
-    fprintf(stderr, "  -- %s is on the wire: Enter lets it cross, q stops: ", what);
+    fprintf(stderr, "  -- %s is on the wire (Enter: cross, q: stop) ", what);
     fflush(stderr);
     raw = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved) == 0;
     if (raw) {
@@ -557,6 +566,11 @@ int cmd_demo(int argc, char **argv)
      * (the default one takes a good part of a second's tenth). */
     c.tcfg.max_conns = CFG_MAX_CONNS_MIN;
     cli_output_init();
+    /* On a terminal the lines fit it (issue 14); NDJSON never folds. */
+    if (!a.json && cli_output_fold(cli_term_width(a.width)) != 0) {
+        cli_error("out of memory");
+        return EXIT_INTERNAL;
+    }
     c.rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
     if (c.rep && a.json) {
         struct rpt_meta meta;

@@ -44,6 +44,13 @@ int cli_views_option(int c, const char *arg, struct cli_views *v)
             return -1;
         }
         return 1;
+    case CLI_OPT_WIDTH:
+        if (cli_parse_ulong(arg, 40, 10000, &n) != 0) {
+            cli_error("--width: '%s' is not a number of columns from 40 to 10000", arg);
+            return -1;
+        }
+        v->width = n;
+        return 1;
     case CLI_OPT_TIME_ZONE:
         if (strcmp(arg, "utc") == 0 || strcmp(arg, "UTC") == 0)
             v->utc = true;
@@ -139,13 +146,22 @@ static void set_time(struct reporter *rep, const struct cli_views *v)
 struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status)
 {
     struct reporter *main_rep, *svg_rep, *tee;
+    /* Text and ladder fit the terminal (or --width); NDJSON lines never fold. */
+    size_t width = json ? 0 : cli_term_width(v->width);
+    if (width && cli_output_fold(width) != 0) {
+        cli_error("out of memory");
+        *status = EXIT_INTERNAL;
+        return NULL;
+    }
     if (json) {
         main_rep = report_json_new(stdout, flags & ~(RPT_COLOR | RPT_EXPLAIN | RPT_ASCII));
         if (main_rep && v->meta)
             report_json_meta(main_rep, v->meta);
     }
-    else if (v->ladder)
+    else if (v->ladder) {
         main_rep = report_ladder_new(stdout, flags, v->conn);
+        report_ladder_set_width(main_rep, (int)width);
+    }
     else
         main_rep = report_text_new(stdout, flags);
     if (main_rep && !json && !v->ladder && v->t_count)

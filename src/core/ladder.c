@@ -378,10 +378,53 @@ void ladder_style_init(struct ladder_style *s, unsigned flags, const struct ladd
     int w = h ? (int)strlen(h->ep[TRK_CLIENT]) : 0;
     s->flags = flags;
     s->time_w = 10;
+    int rw = h ? (int)strlen(h->ep[TRK_SERVER]) : 0;
     s->side_w = w > 12 ? w : 12;  /* "ESTABLISHED?" */
+    s->right_w = rw > 12 ? rw : 12;
     s->arrow_w = (flags & RPT_ABS_SEQ) ? 58 : 46;
     if (flags & RPT_EXPLAIN)
         s->arrow_w += 10; /* sentences wrap between the lanes: give them room */
+}
+
+/* Columns around the arrows: time, 2, client side, space, lane | arrows |
+ * lane, space, server side. */
+#define LADDER_FIXED_W 16
+
+void ladder_style_fit(struct ladder_style *s, int width)
+{
+    /* An arrow holds "RST+ACK seq 4294967295 ack 4294967295" with -S. */
+    int min_arrow = (s->flags & RPT_ABS_SEQ) ? 44 : 30, room;
+    if (width <= 0 || LADDER_FIXED_W + s->side_w + s->arrow_w + s->right_w <= width)
+        return;
+    room = width - LADDER_FIXED_W - s->side_w - s->right_w;
+    s->arrow_w = room > min_arrow ? room : min_arrow;
+    room = width - LADDER_FIXED_W - s->arrow_w; /* what the two sides may have */
+    if (s->side_w + s->right_w > room) {
+        int each = room / 2 > 12 ? room / 2 : 12;
+        if (s->side_w > each)
+            s->side_w = each;
+        if (s->right_w > room - s->side_w)
+            s->right_w = room - s->side_w > 12 ? room - s->side_w : 12;
+    }
+}
+
+/* An endpoint label in `w` columns: shortened in the middle of the address,
+ * the port kept ("[2001:db8:…:14]:51003"; ASCII: "~"). */
+static const char *fit_label(const struct ladder_style *s, const char *ep, int w, char *buf,
+                             size_t cap)
+{
+    size_t n = strlen(ep), keep_tail, keep_head;
+    const char *colon = strrchr(ep, ':');
+    bool ascii = (s->flags & RPT_ASCII) != 0;
+    if ((int)n <= w || w < 8)
+        return ep;
+    keep_tail = colon ? n - (size_t)(colon - ep) + 4 : 6; /* ":port" and a bit */
+    if ((int)keep_tail > w - 4)
+        keep_tail = (size_t)w / 2;
+    keep_head = (size_t)w - keep_tail - 1;
+    snprintf(buf, cap, "%.*s%s%s", (int)keep_head, ep, ascii ? "~" : "\u2026",
+             ep + n - keep_tail);
+    return buf;
 }
 
 static int lane_l_col(const struct ladder_style *s)
@@ -396,7 +439,7 @@ static int lane_r_col(const struct ladder_style *s)
 
 static int total_w(const struct ladder_style *s)
 {
-    return lane_r_col(s) + 1 + 1 + 12;
+    return lane_r_col(s) + 1 + 1 + s->right_w;
 }
 
 static void right(struct lb *l, const char *text, int width)
@@ -468,7 +511,7 @@ void ladder_draw_head(FILE *out, const struct ladder_style *s, const struct ladd
 {
     const struct glyphs *g = glyphs_of(s);
     struct lb l;
-    char title[96];
+    char title[96], lab[ENDPOINT_STRLEN + 8];
 
     lb_init(&l, s);
     snprintf(title, sizeof(title), " connection #%" PRIu64 "%s ", h->id,
@@ -482,7 +525,7 @@ void ladder_draw_head(FILE *out, const struct ladder_style *s, const struct ladd
     lb_init(&l, s);
     lb_pad(&l, s->time_w + 2);
     lb_sgr(&l, SGR_BOLD ";" SGR_CLIENT);
-    right(&l, h->ep[TRK_CLIENT], s->side_w);
+    right(&l, fit_label(s, h->ep[TRK_CLIENT], s->side_w, lab, sizeof(lab)), s->side_w);
     lb_reset(&l);
     lb_str(&l, " ");
     lb_str(&l, g->lane);
@@ -490,7 +533,7 @@ void ladder_draw_head(FILE *out, const struct ladder_style *s, const struct ladd
     lb_str(&l, g->lane);
     lb_str(&l, " ");
     lb_sgr(&l, SGR_BOLD ";" SGR_SERVER);
-    lb_str(&l, h->ep[TRK_SERVER]);
+    lb_str(&l, fit_label(s, h->ep[TRK_SERVER], s->right_w, lab, sizeof(lab)));
     lb_emit(&l, out);
 
     lb_init(&l, s);

@@ -37,6 +37,7 @@ struct held {
 struct ladder_rep {
     struct reporter base;
     uint64_t only;
+    int width;                  /* report_ladder_set_width(); 0: no limit */
     /* stream mode */
     bool have_last;
     uint64_t last_id;
@@ -99,6 +100,7 @@ static void held_draw(struct ladder_rep *t, struct held *h, const struct ladder_
     uint64_t i;
 
     ladder_style_init(&s, t->base.flags, &h->head);
+    ladder_style_fit(&s, t->width);
     if (h->total > 0 && t->blocks_drawn == CFG_LADDER_MAX_BLOCKS)
         fprintf(t->base.out,
                 "── ladder: %u blocks drawn; from here on one record line per connection "
@@ -182,6 +184,7 @@ static void add_row(struct ladder_rep *t, const struct conn *c, const struct lad
                 putc('\n', t->base.out);
             ladder_conn_begin(&t->cur, c);
             ladder_style_init(&t->cur_style, t->base.flags, &t->cur);
+            ladder_style_fit(&t->cur_style, t->width);
             ladder_draw_head(t->base.out, &t->cur_style, &t->cur, r, continued);
             recent_add(t, c->id);
             t->have_last = true;
@@ -245,6 +248,7 @@ static void ladder_conn_end_cb(struct reporter *r, const struct conn *c, enum tr
         t->have_last = false;
     }
     ladder_style_init(&s, r->flags, &end);
+    ladder_style_fit(&s, ((struct ladder_rep *)r)->width);
     ladder_draw_foot(r->out, &s, &end);
 }
 
@@ -287,6 +291,12 @@ static const struct reporter_ops ladder_ops = {
     .finish = ladder_finish,
     .destroy = ladder_destroy,
 };
+
+void report_ladder_set_width(struct reporter *r, int width)
+{
+    if (r && r->ops == &ladder_ops)
+        ((struct ladder_rep *)r)->width = width;
+}
 
 struct reporter *report_ladder_new(FILE *out, unsigned flags, uint64_t only_conn)
 {

@@ -225,6 +225,39 @@ def case_read_views_80x24():
                   t.screen)
 
 
+def fits(cols, screen, what):
+    """Every line of the raw output (colour codes aside) fits cols: the
+    terminal would otherwise wrap it into a mess (issue 14)."""
+    for line in plain(screen).decode("utf-8", "replace").split("\n"):
+        check(len(line) <= cols, "%s: a line of %d columns on a %d-column terminal: %r"
+              % (what, len(line), cols, line), screen)
+
+
+def views_fit(cols, rows):
+    """Every bundled capture, IPv4 and IPv6, in every text view fits the
+    terminal: read, -q, --ladder, --ladder --ascii, --explain, --all."""
+    caps = sorted(c for c in os.listdir(os.path.join(SRC, "captures"))
+                  if c.endswith(".pcap") or c.endswith(".pcapng"))
+    check(len(caps) >= 20, "bundled captures not found")
+    for cap in caps:
+        path = os.path.join(SRC, "captures", cap)
+        for extra in ([], ["-q"], ["--ladder"], ["--ladder", "--ascii"], ["--explain"],
+                      ["--all", "-tttt"], ["--ladder", "--explain", "-S"]):
+            t = Terminal([BIN, "read"] + extra + [path], cols, rows)
+            status = t.finish(20)
+            check(status in (0, 5), "read %s %s: exit status %d" % (" ".join(extra), cap, status),
+                  t.screen)
+            fits(cols, t.screen, "read %s %s" % (" ".join(extra), cap))
+
+
+def case_views_fit_80x24():
+    views_fit(80, 24)
+
+
+def case_views_fit_120x40():
+    views_fit(120, 40)
+
+
 def case_demo_step_keys():
     """demo --step typed by a person: a few seconds before each of the first
     Enters, then a steady pace; every prompt answered, a connection record,
@@ -243,6 +276,7 @@ def case_demo_step_keys():
     status = t.finish(30)
     screen = plain(t.screen)
     check(status == 0, "demo --step: exit status %d" % status, t.screen)
+    fits(80, t.screen, "demo --step at 80 columns")
     check(prompts >= 10, "only %d prompts" % prompts, t.screen)
     check(re.search(rb"conn +complete", screen) or b"outcome complete" in screen,
           "no complete connection record", t.screen)
