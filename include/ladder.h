@@ -101,7 +101,8 @@ size_t ladder_wrap(const char *text, size_t width, struct wrap_line *lines, size
 struct ladder_style {
     unsigned flags;           /* RPT_ASCII, RPT_COLOR, RPT_ABS_SEQ, RPT_EXPLAIN */
     int time_w, side_w, arrow_w;
-    int right_w;              /* the server's column: its state, its label */
+    int right_w;              /* the server's column as the rules count it (12) */
+    int right_label_w;        /* the server's label: may run past right_w */
 };
 void ladder_style_init(struct ladder_style *s, unsigned flags, const struct ladder_conn *h);
 /* Narrow the style so every line fits `width` columns (0: as wide as it

@@ -380,7 +380,8 @@ void ladder_style_init(struct ladder_style *s, unsigned flags, const struct ladd
     s->time_w = 10;
     int rw = h ? (int)strlen(h->ep[TRK_SERVER]) : 0;
     s->side_w = w > 12 ? w : 12;  /* "ESTABLISHED?" */
-    s->right_w = rw > 12 ? rw : 12;
+    s->right_w = 12; /* "ESTABLISHED?"; the label may run past it (pipes: as always) */
+    s->right_label_w = rw;
     s->arrow_w = (flags & RPT_ABS_SEQ) ? 58 : 46;
     if (flags & RPT_EXPLAIN)
         s->arrow_w += 10; /* sentences wrap between the lanes: give them room */
@@ -394,18 +395,19 @@ void ladder_style_fit(struct ladder_style *s, int width)
 {
     /* An arrow holds "RST+ACK seq 4294967295 ack 4294967295" with -S. */
     int min_arrow = (s->flags & RPT_ABS_SEQ) ? 44 : 30, room;
-    if (width <= 0 || LADDER_FIXED_W + s->side_w + s->arrow_w + s->right_w <= width)
+    int right = s->right_label_w > s->right_w ? s->right_label_w : s->right_w;
+    if (width <= 0 || LADDER_FIXED_W + s->side_w + s->arrow_w + right <= width)
         return;
-    room = width - LADDER_FIXED_W - s->side_w - s->right_w;
+    room = width - LADDER_FIXED_W - s->side_w - right;
     s->arrow_w = room > min_arrow ? room : min_arrow;
     room = width - LADDER_FIXED_W - s->arrow_w; /* what the two sides may have */
-    if (s->side_w + s->right_w > room) {
+    if (s->side_w + right > room) {
         int each = room / 2 > 12 ? room / 2 : 12;
         if (s->side_w > each)
             s->side_w = each;
-        if (s->right_w > room - s->side_w)
-            s->right_w = room - s->side_w > 12 ? room - s->side_w : 12;
+        right = room - s->side_w > 12 ? room - s->side_w : 12;
     }
+    s->right_label_w = right;
 }
 
 /* An endpoint label in `w` columns: shortened in the middle of the address,
@@ -533,7 +535,7 @@ void ladder_draw_head(FILE *out, const struct ladder_style *s, const struct ladd
     lb_str(&l, g->lane);
     lb_str(&l, " ");
     lb_sgr(&l, SGR_BOLD ";" SGR_SERVER);
-    lb_str(&l, fit_label(s, h->ep[TRK_SERVER], s->right_w, lab, sizeof(lab)));
+    lb_str(&l, fit_label(s, h->ep[TRK_SERVER], s->right_label_w, lab, sizeof(lab)));
     lb_emit(&l, out);
 
     lb_init(&l, s);
