@@ -103,7 +103,9 @@ enum trk_end {
     X(SYN_DATA, 0x0100u, "syn-data")       /* SYN carrying data (TFO) */        \
     X(DUPLICATE, 0x0200u, "duplicate")     /* an exact repeat (same seq, ack, flags, len) */ \
     X(AFTER_END, 0x0400u, "after-end")     /* straggler after the connection ended */ \
-    X(SYN_DATA_IGNORED, 0x0800u, "syn-data-ignored") /* SYN+ACK acks the SYN, not its data (RFC 7413 3) */
+    X(SYN_DATA_IGNORED, 0x0800u, "syn-data-ignored") /* SYN+ACK acks the SYN, not its data (RFC 7413 3) */ \
+    X(NOT_LISTENING, 0x1000u, "not-listening") /* a RST refused the SYN: the server presumed in \
+                                                  LISTEN was CLOSED all along (RFC 9293 3.10.7.1) */
 
 enum trk_note {
 #define X(n, v, s) TRK_NOTE_##n = v,

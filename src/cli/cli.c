@@ -152,6 +152,10 @@ int cli_output_finish(int status)
     if (fflush(stdout) != 0 && output_errno == 0)
         output_errno = errno ? errno : EIO;
     (void)cli_output_failed();
+    cli_output_unfold();
+    if (fflush(stdout) != 0 && output_errno == 0)
+        output_errno = errno ? errno : EIO;
+    (void)cli_output_failed();
     if (output_errno == 0 || output_errno == EPIPE)
         return status; /* a reader that went away (| head) is not an error */
     cli_error("write error on standard output: %s", strerror(output_errno));

@@ -53,6 +53,9 @@ size_t cli_term_width(size_t forced);
 /* From now on stdout folds each line to `width` columns (fold.h); 0: no-op.
  * Call after cli_output_init(). 0, or -1 out of memory. */
 int cli_output_fold(size_t width);
+/* Back to the real stdout: the folding stream's last lines go out and its
+ * memory is freed (cli_output_finish() calls it). */
+void cli_output_unfold(void);
 /* `tcpshake -D` and `watch -D`: the interfaces, as tcpdump -D. An exit status. */
 int cli_list_interfaces(void);
 /* True once writing to stdout has failed. */

@@ -81,6 +81,19 @@ size_t cli_term_width(size_t forced)
     return 80;
 }
 
+static FILE *folded_stream, *real_stdout;
+
+void cli_output_unfold(void)
+{
+    if (!folded_stream)
+        return;
+    stdout = real_stdout;
+    /* Its last lines go out, and fold_close() frees the state; a write
+     * error has been seen by the caller's fflush() already. */
+    (void)fclose(folded_stream);
+    folded_stream = NULL;
+}
+
 int cli_output_fold(size_t width)
 {
     cookie_io_functions_t io = { .read = NULL, .write = fold_write, .seek = NULL,
@@ -101,6 +114,8 @@ int cli_output_fold(size_t width)
     }
     /* The views write through it; a line is folded once it is whole. */
     setvbuf(folded, NULL, _IOLBF, 0);
+    real_stdout = stdout;
+    folded_stream = folded;
     stdout = folded;
     return 0;
 }

@@ -184,6 +184,8 @@ static void rst_sentence(struct sb *b, const struct pkt *p, const struct trk_ver
         sbf(b, ": nothing listens on port %u, so the connection is refused and the client "
                "goes from SYN_SENT to CLOSED (RFC 9293 3.10.7.1).",
             (unsigned)c->ep[TRK_SERVER].port);
+        if (v->notes & TRK_NOTE_NOT_LISTENING)
+            sbf(b, " The server was presumed in LISTEN; it was CLOSED all along.");
         return;
     }
     if (s == TRK_CLIENT && ys && ys->from == TS_SYN_RECV && ys->to == TS_LISTEN) {

@@ -639,7 +639,18 @@ static void on_rst(struct conn *c, int s, const struct pkt *p, struct trk_verdic
         v->notes |= TRK_NOTE_STRAY;
         return;
     }
-    change(v, c, s, TS_CLOSED, false);
+    if (s == TRK_SERVER && c->ep[s].state == TS_LISTEN && c->ep[s].presumed &&
+        y_before == TS_SYN_SENT && !c->synack_seen) {
+        /* Refused: the LISTEN was only presumed, and this RST shows nothing
+         * listened. The server was CLOSED all along (RFC 9293 3.10.7.1): no
+         * LISTEN->CLOSED transition, the presumption is corrected (issue 14;
+         * docs/STATES.md). */
+        c->ep[s].state = TS_CLOSED;
+        c->ep[s].presumed = false;
+        v->notes |= TRK_NOTE_NOT_LISTENING;
+    } else {
+        change(v, c, s, TS_CLOSED, false);
+    }
     if (y_before == TS_SYN_RECV && s == TRK_CLIENT && !Y->sent_syn)
         change(v, c, !s, TS_LISTEN, false); /* passive open returns to LISTEN (3.10.7.4) */
     else if (y_before != TS_LISTEN)
@@ -778,9 +789,13 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
     seglen = p->payload_len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
     if (!(v->notes & TRK_NOTE_STRAY)) {
         struct endpoint *Y = &c->ep[!s];
-        if (!X->isn_known && !X->seq_base)
-            X->isn = p->seq - 1; /* base for relative numbers (mid-stream) */
-        X->seq_base = true;
+        /* A RST from an endpoint with no ISN yet (a closed port's RST+ACK,
+         * <SEQ=0>) has nothing to be relative to: it is shown as sent. */
+        if (!rst || X->isn_known || X->seq_base) {
+            if (!X->isn_known && !X->seq_base)
+                X->isn = p->seq - 1; /* base for relative numbers (mid-stream) */
+            X->seq_base = true;
+        }
         if (ack && !rst && !Y->isn_known && !Y->seq_base) {
             Y->isn = p->ack - 1; /* the peer's next byte is relative 1 */
             Y->seq_base = true;
