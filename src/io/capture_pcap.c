@@ -574,6 +574,19 @@ static bool ra_start(struct capture *c)
     return true;
 }
 
+/* CLOCK_REALTIME (pthread_cond_timedwait's clock) ms from now. */
+static struct timespec deadline_after_ms(long ms)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    t.tv_nsec += ms * 1000000L;
+    if (t.tv_nsec >= 1000000000L) {
+        t.tv_sec++;
+        t.tv_nsec -= 1000000000L;
+    }
+    return t;
+}
+
 static void ra_stop(struct capture *c)
 {
     struct readahead *ra = c->ra;
@@ -587,13 +600,7 @@ static void ra_stop(struct capture *c)
         /* The reader may be blocked in read() on a pipe whose writer is
          * silent (an interrupted `read -`): give it a moment, then cancel
          * it (read(2) is a cancellation point). */
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 200 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        struct timespec until = deadline_after_ms(200);
         if (pthread_timedjoin_np(ra->thread, NULL, &until) != 0) {
             pthread_cancel(ra->thread);
             pthread_join(ra->thread, NULL);
@@ -643,12 +650,7 @@ static int ra_wait(struct capture *c, struct readahead *ra)
         }
         /* The reader signals only whole batches; frames trickling into
          * the one being filled are picked up within 20 ms. */
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 20 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
+        until = deadline_after_ms(20);
         pthread_cond_timedwait(&ra->cv, &ra->mu, &until);
     }
     return 0;
@@ -749,73 +751,6 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         return CAPTURE_EOF;
     read_error(c, err, errbuf);
     return CAPTURE_ERROR;
-}
-
-/* tcpdump's format (tcpdump.c, show_devices_and_exit): "N.name
- * (description) [Up, Running, Loopback, Wireless, and the connection
- * status]", "[none]" when only a status that does not apply is set. */
-int capture_list_interfaces(FILE *out, char errbuf[ERRBUF_SIZE])
-{
-    static const struct {
-        bpf_u_int32 bit;
-        const char *name;
-    } status_flags[] = {
-        { PCAP_IF_UP, "Up" },
-        { PCAP_IF_RUNNING, "Running" },
-        { PCAP_IF_LOOPBACK, "Loopback" },
-        { PCAP_IF_WIRELESS, "Wireless" },
-    };
-    char pe[PCAP_ERRBUF_SIZE];
-    pcap_if_t *all = NULL, *d;
-    int n = 0;
-    pe[0] = '\0';
-    if (pcap_findalldevs(&all, pe) != 0) {
-        snprintf(errbuf, ERRBUF_SIZE, "cannot list interfaces: %s", pe);
-        return -1;
-    }
-    for (d = all; d; d = d->next) {
-        fprintf(out, "%d.%s", ++n, d->name);
-        if (d->description)
-            fprintf(out, " (%s)", d->description);
-        if (d->flags) {
-            bool any = false;
-            size_t i;
-            bpf_u_int32 st = d->flags & PCAP_IF_CONNECTION_STATUS;
-            fputs(" [", out);
-            for (i = 0; i < sizeof(status_flags) / sizeof(status_flags[0]); i++) {
-                if (d->flags & status_flags[i].bit) {
-                    fprintf(out, "%s%s", any ? ", " : "", status_flags[i].name);
-                    any = true;
-                }
-            }
-            if (!any)
-                fputs("none", out);
-            if (d->flags & PCAP_IF_WIRELESS) {
-                if (st == PCAP_IF_CONNECTION_STATUS_UNKNOWN)
-                    fputs(", Association status unknown", out);
-                else if (st == PCAP_IF_CONNECTION_STATUS_CONNECTED)
-                    fputs(", Associated", out);
-                else if (st == PCAP_IF_CONNECTION_STATUS_DISCONNECTED)
-                    fputs(", Not associated", out);
-            } else {
-                if (st == PCAP_IF_CONNECTION_STATUS_UNKNOWN)
-                    fputs(", Connection status unknown", out);
-                else if (st == PCAP_IF_CONNECTION_STATUS_CONNECTED)
-                    fputs(", Connected", out);
-                else if (st == PCAP_IF_CONNECTION_STATUS_DISCONNECTED)
-                    fputs(", Disconnected", out);
-            }
-            fputc(']', out);
-        }
-        fputc('\n', out);
-    }
-    pcap_freealldevs(all);
-    if (n == 0) {
-        snprintf(errbuf, ERRBUF_SIZE, "no interfaces found (a capture may need root or "
-                                      "CAP_NET_RAW to see them)");
-        return -1;
-    }
-    return 0;
 }
 
 void capture_set_idle(struct capture *c, void (*idle)(void *user), void *user)
