@@ -105,7 +105,9 @@ enum trk_end {
     X(AFTER_END, 0x0400u, "after-end")     /* straggler after the connection ended */ \
     X(SYN_DATA_IGNORED, 0x0800u, "syn-data-ignored") /* SYN+ACK acks the SYN, not its data (RFC 7413 3) */ \
     X(NOT_LISTENING, 0x1000u, "not-listening") /* a RST refused the SYN: the server presumed in \
-                                                  LISTEN was CLOSED all along (RFC 9293 3.10.7.1) */
+                                                  LISTEN was CLOSED all along (RFC 9293 3.10.7.1) */ \
+    X(HANDSHAKE_INFERRED, 0x2000u, "handshake-inferred") /* acks what the peer sent after its \
+                                                  SYN: the unseen final ACK must have come */
 
 enum trk_note {
 #define X(n, v, s) TRK_NOTE_##n = v,
@@ -167,6 +169,7 @@ struct conn {
     bool roles_guessed;     /* first segment was not a SYN: client is a guess */
     bool client_syn_seen;   /* the client's bare SYN was captured */
     bool synack_seen;       /* a SYN+ACK was captured */
+    bool hs_inferred;       /* complete by inference: the final ACK was not captured */
     bool ended;             /* the connection reached its end (record due or emitted) */
     bool emitted;           /* the record has been emitted */
     uint8_t anomalies;      /* CONN_ANOM_* */

@@ -434,6 +434,11 @@ size_t explain_segment(const struct pkt *p, const struct trk_verdict *v, unsigne
     } else {
         other_sentence(&b, p, v, flags);
     }
+    if (v->notes & TRK_NOTE_HANDSHAKE_INFERRED)
+        sbf(&b, "%sIt acknowledges %" PRIu32 ", more than the %s was seen sending after its SYN, "
+                "so the handshake completed although its final ACK was not captured: the "
+                "server was ESTABLISHED (inferred).",
+            b.n ? " " : "", shown(c, !s, p->ack, flags), who(!s));
     return sb_done(&b);
 }
 
@@ -474,6 +479,10 @@ size_t explain_outcome(const struct conn *c, enum trk_end why, char *out, size_t
         if (c->simultaneous)
             sbf(&b, "Outcome complete: both sides sent a SYN and a SYN+ACK (simultaneous "
                     "open), so both endpoints reached ESTABLISHED");
+        else if (c->hs_inferred)
+            sbf(&b, "Outcome complete (inferred): SYN and SYN+ACK were seen, and a later "
+                    "segment acknowledged what could only come after the final ACK, which "
+                    "the capture does not hold");
         else
             sbf(&b, "Outcome complete: SYN, SYN+ACK and ACK were all seen, so both endpoints "
                     "reached ESTABLISHED");

@@ -192,6 +192,8 @@ static void json_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     put_ts(&j, "end_ts", ts_ns);
     json_str(&j, "outcome", hs_outcome_name((enum hs_outcome)c->outcome));
     json_bool(&j, "simultaneous", c->simultaneous);
+    if (c->hs_inferred) /* only then: the final ACK was not captured (issue 15) */
+        json_bool(&j, "handshake_inferred", true);
     json_bool(&j, "roles_guessed", c->roles_guessed);
     json_str(&j, "client_state", tcp_state_name((enum tcp_state)cl->state));
     json_str(&j, "server_state", tcp_state_name((enum tcp_state)sv->state));

@@ -511,6 +511,30 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
     check_complete(c, v);
 }
 
+/* A capture that kept only SYN, FIN and RST segments (tcpdump
+ * 'tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0', how handshakes are
+ * watched on a busy link) never shows the final ACK. A segment that
+ * acknowledges more than the other side was seen sending after its SYN
+ * proves the handshake completed: the server acknowledging client bytes
+ * beyond ISN+1, or the client acknowledging the server's data or FIN. The
+ * server's state is then inferred (presumed) and the outcome is complete,
+ * marked inferred. A FIN from the server alone proves nothing: SYN-RECEIVED
+ * may close with a FIN (RFC 9293 3.10.4). Issue 15; docs/STATES.md. */
+static void infer_handshake(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v)
+{
+    struct endpoint *Y = &c->ep[!s], *srv = &c->ep[TRK_SERVER];
+    if (c->outcome != HS_PENDING || !c->synack_seen || !c->client_syn_seen || c->simultaneous ||
+        !Y->isn_known || !Y->sent_any || !seq_gt(p->ack, Y->snd_nxt) ||
+        seq_gt(p->ack, Y->snd_nxt + (1u << 30))) /* not a wild ack: the window of seq_in_window() */
+        return;
+    if (srv->state != TS_SYN_RECV || c->ep[TRK_CLIENT].state != TS_ESTABLISHED)
+        return;
+    change(v, c, TRK_SERVER, TS_ESTABLISHED, true);
+    c->hs_inferred = true;
+    v->notes |= TRK_NOTE_HANDSHAKE_INFERRED;
+    check_complete(c, v);
+}
+
 /* The acknowledgment part of a segment without SYN or RST. */
 static void on_ack_handshake(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v)
 {
@@ -765,6 +789,8 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
     if (syn && p->payload_len)
         v->notes |= TRK_NOTE_SYN_DATA;
 
+    if (ack && !syn)
+        infer_handshake(c, s, p, v);
     if (rst) {
         on_rst(c, s, p, v);
     } else if (syn && !ack) {

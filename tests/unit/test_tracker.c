@@ -144,6 +144,36 @@ static void test_syn_retransmit_same_isn(void **state)
     assert_int_equal(tracker_stats(f->t)->connections, 1);
 }
 
+/* A SYN/FIN/RST-only capture (issue 15 #1): no final ACK, but the client's
+ * FIN acknowledges server data, so the handshake completed (inferred). */
+static void test_handshake_inferred_from_ack_of_data(void **state)
+{
+    struct fx *f = *state;
+    uint16_t notes;
+    cs(f, 0, TH_SYN, 100, 0);
+    sc(f, 1, SA, 500, 101);
+    notes = cs(f, 3, FA, 138, 541); /* acks 40 server bytes never captured */
+    assert_true(notes & TRK_NOTE_HANDSHAKE_INFERRED);
+    assert_true(notes & TRK_NOTE_OUTCOME);
+    assert_string_equal(evlog_join(&f->log),
+                        "c1 client CLOSED>SYN_SENT; c1 server LISTEN>SYN_RECV; "
+                        "c1 client SYN_SENT>ESTABLISHED; c1 server SYN_RECV>ESTABLISHED?; "
+                        "c1 client ESTABLISHED>FIN_WAIT_1; c1 server ESTABLISHED>CLOSE_WAIT");
+}
+
+/* A FIN from the server alone proves nothing: SYN-RECEIVED may close with a
+ * FIN (RFC 9293 3.10.4); no inference, the handshake stays pending. */
+static void test_server_fin_alone_infers_nothing(void **state)
+{
+    struct fx *f = *state;
+    uint16_t notes;
+    cs(f, 0, TH_SYN, 100, 0);
+    sc(f, 1, SA, 500, 101);
+    notes = sc(f, 2, FA, 501, 101);
+    assert_false(notes & TRK_NOTE_HANDSHAKE_INFERRED);
+    assert_false(notes & TRK_NOTE_OUTCOME);
+}
+
 static void test_refused(void **state)
 {
     struct fx *f = *state;
@@ -652,6 +682,8 @@ int main(void)
         T(test_three_way_handshake_and_close),
         T(test_rtt_and_options),
         T(test_syn_retransmit_same_isn),
+        T(test_handshake_inferred_from_ack_of_data),
+        T(test_server_fin_alone_infers_nothing),
         T(test_refused),
         T(test_refused_retry_same_isn_is_new_connection),
         T(test_bare_rst_in_syn_sent_is_stray),
