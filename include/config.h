@@ -51,6 +51,10 @@
 #define CFG_LADDER_MAX_BLOCKS 1000u /* `read --ladder` draws this many blocks; after
                                     that only each connection's record line, so a
                                     huge capture cannot print millions of lines */
+#define CFG_TIME_JUMP_NS (60ull * 1000000000ull) /* a frame stamped more than a minute
+                                        ahead (less than the shortest handshake timeout,
+                                        SYN_SENT's 120 s) moves the clock only once the
+                                        next frame agrees (pipeline.c; docs/STATES.md) */
 #define CFG_FILTER_CONNS 65536u      /* --outcome/--slower-than: connections held
                                         undecided at once (a power of two); beyond,
                                         a connection is decided at its next event */

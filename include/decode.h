@@ -60,14 +60,16 @@ enum decode_layer {
     X(FIN_NO_ACK, 0x0040u, "fin-no-ack")                                      \
     X(RESERVED_BITS, 0x0080u, "reserved-bits") /* TCP reserved bits set */    \
     X(PAYLOAD_CUT, 0x0100u, "payload-cut")    /* payload not fully captured */ \
-    X(ZERO_PORT, 0x0200u, "zero-port")
+    X(ZERO_PORT, 0x0200u, "zero-port")                                        \
+    X(TIME_JUMP, 0x0400u, "time-jump") /* stamped far ahead, contradicted by the next frame \
+                                          (pipeline.c; counted there, not by the decoder) */
 
 enum pkt_anomaly {
 #define X(n, v, s) PKT_ANOM_##n = v,
     PKT_ANOMALY_MAP(X)
 #undef X
 };
-#define PKT_ANOM__COUNT 10
+#define PKT_ANOM__COUNT 11
 
 struct pkt {
     uint64_t ts_ns;

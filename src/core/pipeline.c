@@ -2,6 +2,8 @@
  * Packet time is the only clock: the newest frame time drives expiry. */
 #include "pipeline.h"
 
+#include "config.h"
+
 #include "hsstats.h"
 
 #include <stdlib.h>
@@ -13,7 +15,9 @@ struct pipeline {
     struct reporter *rep;
     struct trk_sink sink;
     struct run_stats rs;
-    uint64_t now_ns;       /* newest packet time seen (never goes back) */
+    uint64_t now_ns;       /* newest packet time believed (never goes back) */
+    bool jump_pending;     /* the last frame jumped ahead: not believed yet */
+    uint64_t jump_ts_ns;
     uint64_t conns_ended;
     bool have_time;
     bool finished;
@@ -76,8 +80,40 @@ void pipeline_free(struct pipeline *pl)
     free(pl);
 }
 
+/* Packet time is the only clock, but one frame stamped decades ahead (a
+ * pcapng sample has a SYN+ACK of 2061) must not expire every pending
+ * connection. A jump of more than CFG_TIME_JUMP_NS moves the clock only once
+ * the next frame agrees with it; if the next frame is back near the clock,
+ * the jump was isolated: it is counted (anomaly time-jump) and the clock,
+ * the timeouts and the summary's duration ignore it. Issue 15 #2;
+ * docs/STATES.md, "Clock". */
+static int pkt_anomaly_index(uint32_t bit)
+{
+    int i = 0;
+    while (bit > 1u) {
+        bit >>= 1;
+        i++;
+    }
+    return i;
+}
+
 static void advance_clock(struct pipeline *pl, uint64_t ts_ns)
 {
+    if (pl->have_time && ts_ns > pl->now_ns + CFG_TIME_JUMP_NS) {
+        if (!(pl->jump_pending && ts_ns + CFG_TIME_JUMP_NS >= pl->jump_ts_ns)) {
+            pl->jump_pending = true; /* held: one frame is not believed */
+            pl->jump_ts_ns = ts_ns;
+            return;
+        }
+        /* Two frames agree: a real gap in the capture. What timed out
+         * by the first of them is stamped with its time. */
+        pl->jump_pending = false;
+        pl->now_ns = pl->jump_ts_ns;
+        tracker_expire(pl->trk, pl->now_ns, &pl->sink);
+    } else if (pl->jump_pending) {
+        pl->rs.anomalies[pkt_anomaly_index(PKT_ANOM_TIME_JUMP)]++;
+    }
+    pl->jump_pending = false;
     if (!pl->have_time || ts_ns > pl->now_ns)
         pl->now_ns = ts_ns;
     pl->have_time = true;
@@ -149,6 +185,13 @@ void pipeline_finish(struct pipeline *pl)
     if (pl->finished)
         return;
     pl->finished = true;
+    if (pl->jump_pending) {
+        /* The last frame jumped and nothing contradicts it: believe it. */
+        pl->jump_pending = false;
+        pl->now_ns = pl->jump_ts_ns;
+        tracker_expire(pl->trk, pl->now_ns, &pl->sink);
+    }
+    pl->rs.last_ts_ns = pl->now_ns;
     tracker_finish(pl->trk, pl->now_ns, &pl->sink);
     if (pl->rep->ops->finish)
         pl->rep->ops->finish(pl->rep, &pl->rs, tracker_stats(pl->trk));

@@ -239,6 +239,38 @@ PY
     run 0 read -e "$CAP/raw-ip.pcap"
     grep -q ' > [0-9a-f:]\{17\},' out && fail "MAC addresses on a raw-IP capture"
     ;;
+time_jump)
+    # One wrong timestamp must not rewrite history (issue 15 #2): the SYN+ACK
+    # of handshake-ipv4 stamped 130 s ahead (past SYN_SENT's 120 s timeout),
+    # and 12 years ahead. One connection, complete; the jump is counted; the
+    # duration ignores it. Before: unanswered + mid-stream, 130 s.
+    for delta in 130 378432000; do
+        python3 - "$CAP/handshake-ipv4.pcap" jump.pcap "$delta" <<'PY' || fail "making the capture"
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+out, off, i = [d[:24]], 24, 0
+while off + 16 <= len(d):
+    ts, tus, incl, orig = struct.unpack("<IIII", d[off:off + 16])
+    if i == 1:
+        ts += int(sys.argv[3])
+    out.append(struct.pack("<IIII", ts, tus, incl, orig) + d[off + 16:off + 16 + incl])
+    off += 16 + incl
+    i += 1
+open(sys.argv[2], "wb").write(b"".join(out))
+PY
+        run 0 read -q jump.pcap
+        out_has "connections  1: complete 1"
+        out_has "anomalies    time-jump 1"
+        out_has "packets      10 (10 tcp, 0 not decoded), 753 bytes, 0.061390 s"
+        run 0 read -q --json jump.pcap
+        grep -q '"time-jump":1' out || fail "NDJSON summary lacks time-jump 1"
+    done
+    # A real gap (every later frame agrees) moves the clock: the timeout
+    # still happens, at the time of the first frame after the gap.
+    run 0 read -q "$CAP/handshake-timeout.pcap"
+    out_has "unanswered"
+    out_has "anomalies    none"
+    ;;
 *) fail "unknown case" ;;
 esac
 exit 0
