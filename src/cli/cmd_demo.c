@@ -650,10 +650,9 @@ int cmd_demo(int argc, char **argv)
     if (!cli_output_failed()) {
         pipeline_finish(c.pl);
         char story[64];
-        if (res.err == DEMO_ERR_STOPPED)
-            snprintf(story, sizeof(story), "%s after %u segments (%s)",
-                     g_stop ? "interrupted" : "stopped", res.frames,
-                     demo_scenario_name(a.cfg.scenario));
+        if (res.err == DEMO_ERR_STOPPED) /* not the scenario's name: it did not end so */
+            snprintf(story, sizeof(story), "%s after %u segment%s",
+                     g_stop ? "interrupted" : "stopped", res.frames, res.frames == 1 ? "" : "s");
         else
             snprintf(story, sizeof(story), "%s", demo_scenario_name(a.cfg.scenario));
         if (!a.json)

@@ -290,8 +290,9 @@ def case_demo_step_keys():
     t.type(b"q")
     status = t.finish(30)
     check(status == 0 and b"demo stopped" in t.screen, "q: exit %d" % status, t.screen)
-    check(re.search(rb"demo +stopped after 1 segments", plain(t.screen)),
-          "q: the summary does not say 'stopped after 1 segments'", t.screen)
+    check(re.search(rb"demo +stopped after 1 segment,", plain(t.screen)) and
+          not re.search(rb"demo +.*graceful", plain(t.screen)),
+          "q: the summary does not say 'stopped after 1 segment' (and not graceful)", t.screen)
 
     # Ctrl-C interrupts it instead: what was seen is reported, the summary
     # says "interrupted", exit 130 (one policy for read, demo, craft).
@@ -302,7 +303,7 @@ def case_demo_step_keys():
     status = t.finish(30)
     screen = plain(t.screen)
     check(status == 130, "^C: exit %d, expected 130" % status, t.screen)
-    check(re.search(rb"demo +interrupted after 1 segments", screen) and
+    check(re.search(rb"demo +interrupted after 1 segment,", screen) and
           b"interrupted  after" in screen,
           "^C: the summary does not say 'interrupted'", t.screen)
 
