@@ -161,11 +161,17 @@ static const char *segment_sgr(const struct reporter *r, const struct pkt *p,
     return v->from_client ? SGR_CLIENT : SGR_SERVER;
 }
 
+/* Columns the time takes with its separating space (none with -t). */
+static int time_cols(const struct text_rep *t)
+{
+    return t->time_w ? t->time_w + 1 : 0;
+}
+
 /* --explain: the sentence on its own line, under the segment's endpoints. */
 static void put_explain(const struct text_rep *t, FILE *out, const char *sentence)
 {
     if (sentence[0])
-        fprintf(out, "%*s%s\n", t->time_w + (t->time_w ? 1 : 0) + COL_ID, "", sentence);
+        fprintf(out, "%*s%s\n", time_cols(t) + COL_ID, "", sentence);
 }
 
 static void note_time(struct text_rep *t, uint64_t ts_ns)
@@ -241,7 +247,7 @@ static void put_head(struct text_rep *t, struct line *l, uint64_t ts_ns, uint64_
         lput_u64(l, id);
     else
         lput_n(l, "-", 1);
-    lpad(l, t->time_w + (t->time_w ? 1 : 0) + COL_ID, 1);
+    lpad(l, time_cols(t) + COL_ID, 1);
 }
 
 /* -e: the link-layer header as tcpdump -e shows it, before the addresses:
@@ -671,7 +677,7 @@ static void put_tag(struct text_rep *t, struct line *l, uint64_t ts_ns, const ch
         lp(l, "%*s %s", t->time_w, rel, tag);
     else
         lp(l, "%s", tag);
-    lpad(l, t->time_w + (t->time_w ? 1 : 0) + COL_TAG, 1);
+    lpad(l, time_cols(t) + COL_TAG, 1);
 }
 
 static void text_syscall(struct reporter *r, uint64_t ts_ns, const char *text)

@@ -84,6 +84,26 @@ s, _ = l.accept(); c.close(); s.close(); l.close()
 PYEOF
 }
 
+# capable_copy: $U/tcpshake, a copy of the binary with the file capabilities
+# README's group install gives it (what a non-root user runs).
+capable_copy() {
+    U=$STICKY/bin
+    mkdir "$U" && cp "$BIN" "$U/tcpshake" && chmod 755 "$U" "$U/tcpshake" || fail "copy"
+    setcap cap_net_raw,cap_net_admin=eip "$U/tcpshake" || fail "setcap"
+    getcap "$U/tcpshake" | grep -q cap_net_raw || fail "the copy has no capabilities"
+}
+
+# await_connection PORT: make connections until the watch writing `out`
+# shows one (bounded), so its capture is open and has been used.
+await_connection() {
+    local _
+    for _ in $(seq 20); do
+        one_connection "$1" >/dev/null 2>&1
+        for _ in $(seq 10); do grep -q "$1" out && return 0; sleep 0.1; done
+    done
+    return 1
+}
+
 case $CASE in
 symlink_refused)
     target=$STICKY/precious
@@ -147,10 +167,7 @@ sudo_owner)
 caps_dropped)
     # A copy of the binary with file capabilities, as README's setcap
     # recipe makes, run by nobody.
-    U=$STICKY/bin
-    mkdir "$U" && cp "$BIN" "$U/tcpshake" && chmod 755 "$U" "$U/tcpshake" || fail "copy"
-    setcap cap_net_raw,cap_net_admin=eip "$U/tcpshake" || fail "setcap"
-    getcap "$U/tcpshake" | grep -q cap_net_raw || fail "the copy has no capabilities"
+    capable_copy
     # No timeout(1) in between: $! is tcpshake itself (the EXIT trap ends it).
     setpriv --reuid=65534 --regid=65534 --clear-groups -- "$U/tcpshake" watch -c 2 \
         'tcp port 8097' >out 2>err &
@@ -158,11 +175,7 @@ caps_dropped)
     pid=$!
     # The capture is open once it has seen a connection (it needed the
     # capabilities for that); then every set must be empty.
-    for _ in $(seq 20); do
-        one_connection 8097 >/dev/null 2>&1
-        for _ in $(seq 10); do grep -q "8097" out && break 2; sleep 0.1; done
-    done
-    grep -q "8097" out || fail "watch (file capabilities, user nobody) saw no connection"
+    await_connection 8097 || fail "watch (file capabilities, user nobody) saw no connection"
     status=/proc/$pid/status
     grep -q "^Name:.*tcpshake" "$status" || fail "not the watch process: $(head -1 "$status")"
     [ "$(awk '/^Uid:/{print $2}' "$status")" = 65534 ] || fail "watch is not running as nobody"
@@ -175,9 +188,7 @@ caps_dropped)
     ;;
 
 remote_needs_root)
-    U=$STICKY/bin
-    mkdir "$U" && cp "$BIN" "$U/tcpshake" && chmod 755 "$U" "$U/tcpshake" || fail "copy"
-    setcap cap_net_raw,cap_net_admin=eip "$U/tcpshake" || fail "setcap"
+    capable_copy
     for form in "handshake --to 192.0.2.1:80" "syn --to 192.0.2.1:80"; do
         # shellcheck disable=SC2086 # the form is words
         as_nobody timeout 30 "$U/tcpshake" craft $form --allow-remote >out 2>err
@@ -245,11 +256,7 @@ group_install)
     runuser -u "$member" -- "$U/tcpshake" watch -c 1 'tcp port 8098' >out 2>err &
     PIDS+=("$!")
     pid=$!
-    for _ in $(seq 20); do
-        one_connection 8098 >/dev/null 2>&1
-        for _ in $(seq 10); do grep -q "8098" out && break 2; sleep 0.1; done
-    done
-    grep -q "8098" out || fail "a member of $grp could not capture"
+    await_connection 8098 || fail "a member of $grp could not capture"
     wait "$pid" || fail "watch as a member of $grp failed"
     ;;
 
