@@ -96,6 +96,12 @@ enum {
     CLI_OPT_OUTCOME,
     CLI_OPT_SLOWER_THAN,
 };
+/* The shared option rows of -e and -l (cli_track_option() handles them). */
+#define CLI_LINE_OPTS                                                                         \
+    { 'e', "link-header", NULL, "the link-layer header on each line: MAC addresses, VLAN id" }, \
+    { 'l', "line-buffered", NULL,                                                             \
+      "flush every output line (tcpdump's -l); a pipe or live capture is flushed anyway "     \
+      "whenever tcpshake waits for input" }
 /* The shared option rows of --outcome and --slower-than. */
 #define CLI_FILTER_OPTS                                                                       \
     { CLI_OPT_OUTCOME, "outcome", "LIST",                                                     \

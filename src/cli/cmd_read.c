@@ -29,10 +29,7 @@ static const struct cli_opt read_opts[] = {
     { CLI_OPT_ALL, "all", NULL, "show every TCP segment and every frame that did not decode" },
     { 'n', "numeric", NULL, "no name resolution: always the case (accepted as in tcpdump)" },
     { 'q', "quiet", NULL, "connection records and the summary only" },
-    { 'e', "link-header", NULL, "the link-layer header on each line: MAC addresses, VLAN id" },
-    { 'l', "line-buffered", NULL,
-      "flush every output line (tcpdump's -l); a pipe or live capture is\n"
-      "                         flushed anyway whenever tcpshake waits for input" },
+    CLI_LINE_OPTS,
     { 'c', "count", "N", "stop after N connections have ended (their records are out)" },
     { CLI_OPT_PACKETS, "packets", "N", "stop after N packets (frames read)" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
