@@ -434,6 +434,10 @@ size_t explain_segment(const struct pkt *p, const struct trk_verdict *v, unsigne
     } else {
         other_sentence(&b, p, v, flags);
     }
+    if (v->notes & TRK_NOTE_IGNORED_RST)
+        sbf(&b, "%sThe connection goes on, so the earlier RST was dropped by its receiver "
+                "(RFC 7323, 2385, 5925): ignored-rst.",
+            b.n ? " " : "");
     if (v->notes & TRK_NOTE_HANDSHAKE_INFERRED)
         sbf(&b, "%sIt acknowledges %" PRIu32 ", more than the %s was seen sending after its SYN, "
                 "so the handshake completed although its final ACK was not captured: the "

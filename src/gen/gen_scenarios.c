@@ -24,11 +24,14 @@
 #define F_FA (TH_FIN | TH_ACK)
 #define F_R TH_RST
 #define F_RA (TH_RST | TH_ACK)
+#define F_FPA (TH_FIN | TH_PSH | TH_ACK)
 #define O_NONE GEN_O_NONE
 #define O_SYN GEN_O_SYN
 #define O_TS GEN_O_TS
 #define O_TFOREQ GEN_O_TFO_REQ
 #define O_TFO GEN_O_TFO_COOKIE
+#define O_SYN_NOTS GEN_O_SYN_NOTS
+#define O_FORGED GEN_O_TS_FORGED
 #define GEN_ABS_SEQ 1u
 
 struct conn_spec {
@@ -101,6 +104,12 @@ CONN(c_rst_est, "192.0.2.10", "192.0.2.80", 43540, 80, 1768515945u, 1634628197u)
 CONN(c_rst_fin, "192.0.2.10", "192.0.2.80", 43542, 80, 1936552814u, 1702326124u);
 CONN(c_to_syn, "192.0.2.10", "203.0.113.9", 43544, 443, 1852142196u, 0);
 CONN(c_to_ok, "192.0.2.10", "192.0.2.80", 43546, 80, 1701999988u, 1919252066u);
+/* Verdicts later segments revise (issue 21; docs/STATES.md). */
+CONN(c_tfoclose, "192.0.2.10", "192.0.2.80", 50106, 80, 1667330670u, 1936028272u);
+CONN(c_inj_syn, "192.0.2.10", "192.0.2.80", 43548, 80, 1634887011u, 1702063201u);
+CONN(c_inj_est, "192.0.2.10", "192.0.2.80", 43550, 80, 1920229741u, 1851876449u);
+CONN(c_srvonly, "192.0.2.10", "192.0.2.80", 43552, 22, 1768846196u, 1953853298u);
+CONN(c_selfclose, "127.0.0.1", "127.0.0.1", 46002, 46002, 2718281828u, 2718281828u);
 /* mixed.pcap: each its own 4-tuple. */
 CONN(m_ok4, "192.0.2.11", "192.0.2.80", 51000, 80, 468703135u, 1101513929u);
 CONN(m_ref, "192.0.2.12", "192.0.2.80", 51001, 25, 1801979802u, 0);
@@ -343,6 +352,75 @@ static const struct seg rst_close_wait[] = {
     { 40300, S, 0, F_R, 1, 0, O_NONE, NULL },
 };
 
+/* A TFO server answers and closes before the client's third ACK: reply and
+ * FIN from SYN_RECV (RFC 9293 3.10.4), so it is in FIN_WAIT_1 when the
+ * client's ACK of the SYN+ACK arrives; that ACK still completes the
+ * handshake (3.10.7.4). Captured at the server, 20 ms from the client. */
+static const struct seg tfo_close[] = {
+    { 0, C, 0, F_S, 0, 0, O_TFO, REQ },
+    { 50, S, 0, F_SA, 0, 1 + LREQ, O_SYN, NULL },
+    { 300, S, 0, F_FPA, 1, 1 + LREQ, O_TS, RESP },
+    { 40050, C, 0, F_A, 1 + LREQ, 1, O_TS, NULL },
+    { 40300, C, 0, F_A, 1 + LREQ, 2 + LRESP, O_TS, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 2 + LRESP, O_TS, NULL },
+    { 40550, S, 0, F_A, 2 + LRESP, 2 + LREQ, O_TS, NULL },
+};
+
+/* RST injection the receiver ignores. An injected RST+ACK acknowledges the
+ * SYN, but its TSecr echoes no TSval the SYN carried, so the SYN_SENT client
+ * drops it (RFC 7323 3.2; Linux counts PAWSActiveRejected); the real
+ * SYN+ACK follows and the connection runs to a FIN close. */
+static const struct seg inj_syn_sent[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 5000, S, GEN_ABS_SEQ, F_RA, 0, 1, O_FORGED, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 40230, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 40290, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 60600, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_TS, NULL },
+    { 60660, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
+};
+
+/* ... and on an established connection that negotiated no timestamps: a RST
+ * at the server's next sequence number, carrying a timestamp, arrives before
+ * the server's real reply; both ends go on. */
+static const struct seg inj_established[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN_NOTS, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN_NOTS, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_NONE, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_NONE, REQ },
+    { 25000, S, 0, F_R, 1, 0, O_FORGED, NULL },
+    { 40230, S, 0, F_PA, 1, 1 + LREQ, O_NONE, RESP },
+    { 40290, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_NONE, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_NONE, NULL },
+    { 60600, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_NONE, NULL },
+    { 60660, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_NONE, NULL },
+};
+
+/* One direction captured: the server's, from its SYN+ACK on (an SSH server
+ * seen through an asymmetric route). Its ACK of the client's first bytes
+ * proves the unseen final ACK came; then a minute of silence (longer than
+ * SYN_RECV's 60 s timeout), more data, and the server's FIN. */
+static const struct seg server_only[] = {
+    { 0, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20100, S, 0, F_A, 1, 1 + LREQ, O_TS, NULL },
+    { 20300, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 20310, S, 0, F_PA, 1 + LRESP, 1 + LREQ, O_TS, RESP },
+    { 70020400, S, 0, F_PA, 1 + 2 * LRESP, 1 + 2 * LREQ, O_TS, RESP },
+    { 70040500, S, 0, F_FA, 1 + 3 * LRESP, 1 + 2 * LREQ, O_TS, NULL },
+};
+
+/* bind(P); connect(P); close(): one socket sees its own FIN. */
+static const struct seg self_close[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 40, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 1000, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 1020, C, 0, F_A, 2, 2, O_TS, NULL },
+};
+
 /* --- scenarios ----------------------------------------------------------- */
 
 static const struct part p_hs4[] = { PART(c_v4, hs_eth, 0) };
@@ -387,6 +465,13 @@ static const struct part p_timeout[] = {
     PART(c_to_syn, syn_only, 0),
     PART(c_to_ok, hs_eth, 130000000),
 };
+static const struct part p_tfoclose[] = { PART(c_tfoclose, tfo_close, 0) };
+static const struct part p_ignrst[] = {
+    PART(c_inj_syn, inj_syn_sent, 0),
+    PART(c_inj_est, inj_established, 1000000),
+};
+static const struct part p_srvonly[] = { PART(c_srvonly, server_only, 0) };
+static const struct part p_selfclose[] = { PART(c_selfclose, self_close, 0) };
 static const struct part p_mixed[] = {
     PART(m_ok4, hs_eth, 0),
     PART(m_ref, refused, 5000),
@@ -474,6 +559,23 @@ static const struct scenario scenarios[] = {
          "complete x3 (one simultaneous), refused, unanswered, half-open, aborted, "
          "mid-stream",
          LINK_ETHERNET, 0, p_mixed),
+    SCEN("tfo-fin-syn-recv",
+         "a TFO server sends its reply and FIN from SYN_RECV, before the client's ACK of "
+         "the SYN+ACK; that ACK completes the handshake",
+         "complete, closed", LINK_ETHERNET, 0, p_tfoclose),
+    SCEN("ignored-rst",
+         "injected RSTs the receiver drops: a RST+ACK in SYN_SENT with a wrong TS echo, then "
+         "the real handshake; a RST with a timestamp never negotiated; both connections go on",
+         "complete (ignored-rst), closed x2", LINK_ETHERNET, 0, p_ignrst),
+    SCEN("server-only",
+         "one direction captured, from the server's SYN+ACK: it acknowledges client data, "
+         "a minute of silence, more data, its FIN",
+         "mid-stream (server ESTABLISHED, inferred), one connection", LINK_ETHERNET, 0,
+         p_srvonly),
+    SCEN("self-connect-close",
+         "127.0.0.1:46002 connects to itself and closes: S, S., ., F., . (one socket: "
+         "FIN_WAIT_1, CLOSING, TIME_WAIT)",
+         "complete, closed", LINK_LINUX_SLL2, 0, p_selfclose),
 };
 
 size_t gen_scenario_count(void)
