@@ -183,8 +183,9 @@ struct conn {
     uint16_t syn_retransmits, synack_retransmits;
     uint32_t hash;
     uint32_t lru_prev, lru_next;
-    uint8_t rst_prev[3];    /* held RST: each endpoint's state (| 0x80 presumed) and the
-                               outcome before it (private; tracker_revise.c) */
+    uint8_t rst_prev[4];    /* held RST: each endpoint's state (| 0x80 presumed) and the
+                               outcome before it; the outcome it decides if it stands
+                               (private; tracker_revise.c) */
     uint64_t t_first_ns, t_last_ns;
     uint64_t t_syn_ns;      /* first SYN */
     uint64_t t_syn_last_ns; /* latest SYN sent before the first SYN+ACK */

@@ -177,6 +177,15 @@ static void rst_sentence(struct sb *b, const struct pkt *p, const struct trk_ver
         }
         return;
     }
+    if (!(v->notes & TRK_NOTE_ENDED)) {
+        /* Taken but held (docs/STATES.md, "RSTs the receiver ignored"). */
+        sbf(b, "The %s sends a RST (seq %" PRIu32 ") whose timestamp, MD5 or AO option does "
+               "not fit this connection, so its receiver may drop it (RFC 7323, 2385, "
+               "5925). Taken for now: ", who(s), seq);
+        transitions(b, v, false);
+        sbf(b, "; what follows decides.");
+        return;
+    }
     if (c->outcome == HS_REFUSED && (v->notes & TRK_NOTE_OUTCOME)) {
         sbf(b, "The server answers the SYN with %s, acknowledging %" PRIu32 " = ",
             (p->flags & TH_ACK) ? "RST+ACK" : "RST", shown(c, o, p->ack, flags));

@@ -261,7 +261,9 @@ static void decide_outcome(struct conn *c)
 {
     if (c->outcome != HS_PENDING)
         return;
-    if (!c->client_syn_seen)
+    if ((c->pending & TRK_P_RST_HELD) && c->rst_prev[3] != HS_PENDING)
+        c->outcome = c->rst_prev[3]; /* the held RST stands */
+    else if (!c->client_syn_seen)
         c->outcome = HS_MIDSTREAM;
     else if (c->synack_seen)
         c->outcome = HS_HALF_OPEN;
@@ -660,10 +662,16 @@ static void on_rst(struct conn *c, int s, const struct pkt *p, struct trk_verdic
     else if (y_before != TS_LISTEN)
         trk__change(v, c, !s, TS_CLOSED, false); /* LISTEN ignores a RST (3.10.7.2) */
     if (c->outcome == HS_PENDING) {
+        enum hs_outcome o = HS_PENDING;
         if (s == TRK_SERVER && y_before == TS_SYN_SENT && !c->synack_seen)
-            outcome_set(c, HS_REFUSED, v); /* RST+ACK acking ISN+1, no SYN+ACK */
+            o = HS_REFUSED; /* RST+ACK acking ISN+1, no SYN+ACK */
         else if (c->client_syn_seen)
-            outcome_set(c, HS_ABORTED, v);
+            o = HS_ABORTED;
+        /* A held RST's outcome waits with its record (--outcome decides on it). */
+        if (hold)
+            c->rst_prev[3] = (uint8_t)o;
+        else if (o != HS_PENDING)
+            outcome_set(c, o, v);
     }
     c->close = (s == TRK_CLIENT) ? CLOSE_RESET_BY_CLIENT : CLOSE_RESET_BY_SERVER;
     c->ended = true;
@@ -836,7 +844,7 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
     }
     if (v->notes & TRK_NOTE_STRAY)
         t->st.strays++;
-    if (c->ended)
+    if (c->ended && !(c->pending & TRK_P_RST_HELD))
         finalize(c, TRK_END_FINISHED);
     touch(t, c);
 }

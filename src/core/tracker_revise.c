@@ -90,6 +90,7 @@ void trk__rst_hold(struct conn *c, int s)
     for (i = 0; i < 2; i++)
         c->rst_prev[i] = (uint8_t)(c->ep[i].state | (c->ep[i].presumed ? PREV_PRESUMED : 0u));
     c->rst_prev[2] = c->outcome;
+    c->rst_prev[3] = HS_PENDING;
     c->pending |= TRK_P_RST_HELD;
     if (s == TRK_SERVER)
         c->pending |= TRK_P_RST_FROM_SERVER;

@@ -163,7 +163,9 @@ static void test_rst_wrong_ts_echo_in_syn_sent_is_revised(void **state)
     uint16_t n;
     seg(f, 0, 0, TH_SYN, 1000, 0, 0, O_TS, 700, 0);
     n = seg(f, 1, 1, RA, 0, 1001, 0, O_TS, 123, 99999);
-    assert_false(n & TRK_NOTE_ENDED); /* the record waits */
+    assert_false(n & TRK_NOTE_ENDED);   /* the record waits ... */
+    assert_false(n & TRK_NOTE_OUTCOME); /* ... and so does its outcome (--outcome) */
+    assert_int_equal(conn1(f)->outcome, HS_PENDING);
     n = seg(f, 1, 2, SA, 5000, 1001, 0, O_TS, 300, 700);
     assert_true(n & TRK_NOTE_IGNORED_RST);
     assert_true(seg(f, 0, 3, TH_ACK, 1001, 5001, 0, O_TS, 703, 300) & TRK_NOTE_HANDSHAKE_ACK);
