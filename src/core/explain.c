@@ -381,8 +381,14 @@ static void other_sentence(struct sb *b, const struct pkt *p, const struct trk_v
                    "acknowledged yet.", who(s), fs);
             return;
         }
-        sbf(b, "The %s closes its side: its FIN has sequence number %" PRIu32 " and takes one, "
-               "so it is acknowledged with %" PRIu32, who(s), fs, fs + 1u);
+        if (p->payload_len) /* the FIN comes after the data it carries */
+            sbf(b, "The %s closes its side: after its %" PRIu32 " bytes from sequence number "
+                   "%" PRIu32 ", its FIN is number %" PRIu32 " and takes one, so it is "
+                   "acknowledged with %" PRIu32, who(s), p->payload_len,
+                shown(c, s, p->seq, flags), fs, fs + 1u);
+        else
+            sbf(b, "The %s closes its side: its FIN has sequence number %" PRIu32 " and takes "
+                   "one, so it is acknowledged with %" PRIu32, who(s), fs, fs + 1u);
         if (acks_fin)
             sbf(b, "; the segment also acknowledges %" PRIu32 " = %s FIN %" PRIu32 " + 1", ack,
                 who(o), shown(c, o, Y->fin_seq, flags));
