@@ -107,7 +107,10 @@ enum trk_end {
     X(NOT_LISTENING, 0x1000u, "not-listening") /* a RST refused the SYN: the server presumed in \
                                                   LISTEN was CLOSED all along (RFC 9293 3.10.7.1) */ \
     X(HANDSHAKE_INFERRED, 0x2000u, "handshake-inferred") /* acks what the peer sent after its \
-                                                  SYN: the unseen final ACK must have come */
+                                                  SYN: the unseen final ACK must have come */ \
+    X(IGNORED_RST, 0x4000u, "ignored-rst") /* the connection goes on after a RST its receiver \
+                                              had reason to drop: the RST is revised away \
+                                              (issue 21; docs/STATES.md) */
 
 enum trk_note {
 #define X(n, v, s) TRK_NOTE_##n = v,
@@ -121,6 +124,7 @@ enum trk_note {
 #define CONN_ANOM_ISN_CHANGE 0x04u     /* SYN with a new ISN while live */
 #define CONN_ANOM_SELF_CONNECT 0x08u   /* both ends are the same address and port */
 #define CONN_ANOM_INVALID_FLAGS 0x10u  /* segments with invalid flag combinations */
+#define CONN_ANOM_IGNORED_RST 0x20u    /* a RST the receiver dropped: the connection went on */
 
 enum trk_side { TRK_CLIENT = 0, TRK_SERVER = 1 };
 
@@ -149,6 +153,7 @@ struct endpoint {
     bool sent_syn : 1;   /* sent a bare SYN */
     bool sent_synack : 1; /* sent a SYN+ACK */
     bool seq_base : 1;   /* isn holds a base for relative numbers */
+    bool ao : 1;         /* offered TCP-AO (RFC 5925, kind 29) on its SYN or SYN+ACK */
     uint32_t isn;        /* ISN if isn_known; else, when seq_base, the base for
                             relative numbers (first seq seen - 1, or the first
                             ack it received - 1) */
@@ -174,9 +179,13 @@ struct conn {
     bool emitted;           /* the record has been emitted */
     uint8_t anomalies;      /* CONN_ANOM_* */
     uint8_t lru_list;       /* table links (private to the tracker) */
+    uint8_t pending;        /* TRK_P_*: verdicts later segments may revise (private) */
     uint16_t syn_retransmits, synack_retransmits;
     uint32_t hash;
     uint32_t lru_prev, lru_next;
+    uint8_t rst_prev[4];    /* held RST: each endpoint's state (| 0x80 presumed) and the
+                               outcome before it; the outcome it decides if it stands
+                               (private; tracker_revise.c) */
     uint64_t t_first_ns, t_last_ns;
     uint64_t t_syn_ns;      /* first SYN */
     uint64_t t_syn_last_ns; /* latest SYN sent before the first SYN+ACK */
@@ -185,6 +194,7 @@ struct conn {
     uint64_t t_ack_ns;      /* handshake-completing ACK */
     uint64_t t_end_ns;      /* when the record was emitted */
     uint64_t lru_stamp;     /* table: when last seen, in touches (private) */
+    uint32_t syn_tsval_first, syn_tsval_last; /* TSvals of the client's SYNs (RFC 7323) */
 };
 
 /* One endpoint's state change. */
@@ -194,7 +204,7 @@ struct trk_change {
     bool presumed;         /* the new state is presumed, not shown */
 };
 
-#define TRK_MAX_CHANGES 4
+#define TRK_MAX_CHANGES 6
 
 /* What one segment did; filled by tracker_feed(). `conn` stays valid until
  * the next tracker call. Changes are ordered sender first, then receiver. */

@@ -177,6 +177,15 @@ static void rst_sentence(struct sb *b, const struct pkt *p, const struct trk_ver
         }
         return;
     }
+    if (!(v->notes & TRK_NOTE_ENDED)) {
+        /* Taken but held (docs/STATES.md, "RSTs the receiver ignored"). */
+        sbf(b, "The %s sends a RST (seq %" PRIu32 ") whose timestamp, MD5 or AO option does "
+               "not fit this connection, so its receiver may drop it (RFC 7323, 2385, "
+               "5925). Taken for now: ", who(s), seq);
+        transitions(b, v, false);
+        sbf(b, "; what follows decides.");
+        return;
+    }
     if (c->outcome == HS_REFUSED && (v->notes & TRK_NOTE_OUTCOME)) {
         sbf(b, "The server answers the SYN with %s, acknowledging %" PRIu32 " = ",
             (p->flags & TH_ACK) ? "RST+ACK" : "RST", shown(c, o, p->ack, flags));
@@ -372,8 +381,14 @@ static void other_sentence(struct sb *b, const struct pkt *p, const struct trk_v
                    "acknowledged yet.", who(s), fs);
             return;
         }
-        sbf(b, "The %s closes its side: its FIN has sequence number %" PRIu32 " and takes one, "
-               "so it is acknowledged with %" PRIu32, who(s), fs, fs + 1u);
+        if (p->payload_len) /* the FIN comes after the data it carries */
+            sbf(b, "The %s closes its side: after its %" PRIu32 " bytes from sequence number "
+                   "%" PRIu32 ", its FIN is number %" PRIu32 " and takes one, so it is "
+                   "acknowledged with %" PRIu32, who(s), p->payload_len,
+                shown(c, s, p->seq, flags), fs, fs + 1u);
+        else
+            sbf(b, "The %s closes its side: its FIN has sequence number %" PRIu32 " and takes "
+                   "one, so it is acknowledged with %" PRIu32, who(s), fs, fs + 1u);
         if (acks_fin)
             sbf(b, "; the segment also acknowledges %" PRIu32 " = %s FIN %" PRIu32 " + 1", ack,
                 who(o), shown(c, o, Y->fin_seq, flags));
@@ -434,6 +449,10 @@ size_t explain_segment(const struct pkt *p, const struct trk_verdict *v, unsigne
     } else {
         other_sentence(&b, p, v, flags);
     }
+    if (v->notes & TRK_NOTE_IGNORED_RST)
+        sbf(&b, "%sThe connection goes on, so the earlier RST was dropped by its receiver "
+                "(RFC 7323, 2385, 5925): ignored-rst.",
+            b.n ? " " : "");
     if (v->notes & TRK_NOTE_HANDSHAKE_INFERRED)
         sbf(&b, "%sIt acknowledges %" PRIu32 ", more than the %s was seen sending after its SYN, "
                 "so the handshake completed although its final ACK was not captured: the "

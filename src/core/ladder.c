@@ -218,6 +218,7 @@ char *ladder_notes_text(const struct ladder_row *r, char *out, size_t cap)
     NOTE(r->notes & TRK_NOTE_STRAY, "stray: does not fit, ignored");
     NOTE(r->notes & TRK_NOTE_INVALID, "invalid flags: ignored");
     NOTE(r->notes & TRK_NOTE_AFTER_END, "after the end");
+    NOTE(r->notes & TRK_NOTE_IGNORED_RST, "goes on: the RST was ignored");
     NOTE((r->notes & TRK_NOTE_OUTCOME) && r->outcome == HS_COMPLETE, "handshake complete");
     NOTE((r->notes & TRK_NOTE_OUTCOME) && r->outcome == HS_REFUSED, "connection refused");
     NOTE((r->notes & TRK_NOTE_OUTCOME) && r->outcome == HS_ABORTED, "handshake aborted");

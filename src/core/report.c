@@ -123,6 +123,7 @@ const char *report__conn_anom_name(uint32_t bit)
     case CONN_ANOM_ISN_CHANGE: return "isn-change";
     case CONN_ANOM_SELF_CONNECT: return "self-connect";
     case CONN_ANOM_INVALID_FLAGS: return "invalid-flags";
+    case CONN_ANOM_IGNORED_RST: return "ignored-rst";
     default: return NULL;
     }
 }

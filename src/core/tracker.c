@@ -12,6 +12,7 @@
 #include "decode.h"
 #include "seq.h"
 #include "tcp_wire.h"
+#include "tracker_int.h"
 
 #define NS_PER_S 1000000000ULL
 
@@ -158,15 +159,9 @@ const struct tracker_stats *tracker_stats(const struct tracker *t)
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static bool synchronized(uint8_t s)
-{
-    return s == TS_ESTABLISHED || s == TS_FIN_WAIT_1 || s == TS_FIN_WAIT_2 ||
-           s == TS_CLOSING || s == TS_TIME_WAIT || s == TS_CLOSE_WAIT || s == TS_LAST_ACK;
-}
-
 /* Record one endpoint's change in the verdict (sender first by call order). */
-static void change(struct trk_verdict *v, struct conn *c, int side, enum tcp_state to,
-                   bool presumed)
+void trk__change(struct trk_verdict *v, struct conn *c, int side, enum tcp_state to,
+                 bool presumed)
 {
     struct endpoint *e = &c->ep[side];
     if (e->state == to) {
@@ -251,6 +246,7 @@ static void copy_opts(struct endpoint *e, const struct pkt *p)
     e->opts.mss = p->opt.mss;
     e->opts.wscale = p->opt.wscale;
     e->opts.tfo_len = p->opt.tfo_len;
+    e->ao = trk__opt_ao(&p->opt);
     /* RFC 3168 6.1.1: ECN-setup SYN has ECE and CWR; ECN-setup SYN+ACK has
      * ECE without CWR. */
     if (p->flags & TH_ACK)
@@ -265,7 +261,9 @@ static void decide_outcome(struct conn *c)
 {
     if (c->outcome != HS_PENDING)
         return;
-    if (!c->client_syn_seen)
+    if ((c->pending & TRK_P_RST_HELD) && c->rst_prev[3] != HS_PENDING)
+        c->outcome = c->rst_prev[3]; /* the held RST stands */
+    else if (!c->client_syn_seen)
         c->outcome = HS_MIDSTREAM;
     else if (c->synack_seen)
         c->outcome = HS_HALF_OPEN;
@@ -306,6 +304,8 @@ static void emit_record(struct tracker *t, struct conn *c, enum trk_end why, uin
 {
     if (c->emitted)
         return;
+    if (c->pending & TRK_P_RST_HELD)
+        why = TRK_END_FINISHED; /* a held RST ended it; nothing revised it */
     finalize(c, why);
     count_emitted(t, c, ts_ns);
     if (sink && sink->conn_end)
@@ -390,13 +390,6 @@ static struct conn *new_conn(struct tracker *t, const struct pkt *p, uint32_t ge
 
 /* ---- segment rules ----------------------------------------------------- */
 
-/* RFC 9293 3.10.7.3: in SYN-SENT an ACK is acceptable iff
- * ISS < SEG.ACK =< SND.NXT (SND.NXT covers data sent on the SYN, TFO). */
-static bool acks_syn(const struct endpoint *Y, uint32_t ack)
-{
-    return Y->isn_known && seq_gt(ack, Y->isn) && seq_leq(ack, Y->snd_nxt);
-}
-
 static void outcome_set(struct conn *c, enum hs_outcome o, struct trk_verdict *v)
 {
     if (c->outcome == HS_PENDING) {
@@ -407,20 +400,11 @@ static void outcome_set(struct conn *c, enum hs_outcome o, struct trk_verdict *v
 
 /* Both endpoints synchronized after a captured SYN: complete
  * (SEMANTICS.md 2.5; conntrack and tshark need the final ACK). */
-static void check_complete(struct conn *c, struct trk_verdict *v)
+void trk__check_complete(struct conn *c, struct trk_verdict *v)
 {
-    if (c->client_syn_seen && synchronized(c->ep[0].state) && synchronized(c->ep[1].state))
+    if (c->client_syn_seen && trk__synchronized(c->ep[0].state) &&
+        trk__synchronized(c->ep[1].state))
         outcome_set(c, HS_COMPLETE, v);
-}
-
-/* X's sequence number lies in what X may send: from its ISN up to a
- * generous window past what it has sent (we do not see the receive window;
- * RFC 9293 3.10.7.4 first check, widened). */
-static bool seq_in_window(const struct endpoint *X, uint32_t seq)
-{
-    if (!X->isn_known)
-        return true;
-    return seq_geq(seq, X->isn) && seq_leq(seq, X->snd_nxt + (1u << 30));
 }
 
 /* Bare SYN from side s. RFC 9293 3.10.7.2 (LISTEN), 3.10.7.3 (SYN-SENT:
@@ -436,6 +420,8 @@ static void on_syn(struct conn *c, int s, const struct pkt *p, struct trk_verdic
         v->notes |= TRK_NOTE_RETRANSMIT;
         if (s == TRK_CLIENT) {
             c->syn_retransmits++;
+            if (p->opt.present & TCPOPT_P_TS)
+                c->syn_tsval_last = p->opt.ts_val;
             if (!c->synack_seen)
                 c->t_syn_last_ns = p->ts_ns;
         }
@@ -448,9 +434,11 @@ static void on_syn(struct conn *c, int s, const struct pkt *p, struct trk_verdic
     copy_opts(X, p);
     if (s == TRK_CLIENT) {
         c->client_syn_seen = true;
+        /* What a SYN_SENT client accepts as a TSecr (RFC 7323 3.2). */
+        c->syn_tsval_first = c->syn_tsval_last = p->opt.ts_val;
         c->t_syn_ns = c->t_syn_last_ns = p->ts_ns;
         if (X->state == TS_CLOSED)
-            change(v, c, s, TS_SYN_SENT, false);
+            trk__change(v, c, s, TS_SYN_SENT, false);
         /* else: a SYN captured after its SYN+ACK (reordered capture); the
          * client's state already moved on. */
         return;
@@ -458,9 +446,9 @@ static void on_syn(struct conn *c, int s, const struct pkt *p, struct trk_verdic
     /* The server side sends a bare SYN while the client waits in SYN_SENT:
      * simultaneous open (or the split handshake S, S, SA, A). */
     c->simultaneous = true;
-    change(v, c, s, TS_SYN_SENT, false);
+    trk__change(v, c, s, TS_SYN_SENT, false);
     if (Y->state == TS_SYN_SENT)
-        change(v, c, !s, TS_SYN_RECV, false);
+        trk__change(v, c, !s, TS_SYN_RECV, false);
 }
 
 /* SYN+ACK from side s (SEMANTICS.md 2.2): sender LISTEN/SYN_SENT ->
@@ -483,7 +471,7 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
         }
         return;
     }
-    if ((Y->isn_known && !acks_syn(Y, p->ack)) || (X->sent_syn && p->seq != X->isn)) {
+    if ((Y->isn_known && !trk__acks_syn(Y, p->ack)) || (X->sent_syn && p->seq != X->isn)) {
         /* RFC 9293 3.10.7.3: an unacceptable ACK in SYN-SENT draws a RST
          * and changes nothing. */
         c->anomalies |= CONN_ANOM_WRONG_ACK;
@@ -505,51 +493,33 @@ static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_ver
     c->synack_seen = true;
     c->t_synack_ns = c->t_synack_last_ns = p->ts_ns;
     if (X->state == TS_LISTEN || X->state == TS_SYN_SENT || X->state == TS_CLOSED)
-        change(v, c, s, TS_SYN_RECV, false);
+        trk__change(v, c, s, TS_SYN_RECV, false);
     if (Y->state == TS_SYN_SENT || Y->state == TS_SYN_RECV)
-        change(v, c, !s, TS_ESTABLISHED, Y->presumed);
-    check_complete(c, v);
-}
-
-/* A capture that kept only SYN, FIN and RST segments (tcpdump
- * 'tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0', how handshakes are
- * watched on a busy link) never shows the final ACK. A segment that
- * acknowledges more than the other side was seen sending after its SYN
- * proves the handshake completed: the server acknowledging client bytes
- * beyond ISN+1, or the client acknowledging the server's data or FIN. The
- * server's state is then inferred (presumed) and the outcome is complete,
- * marked inferred. A FIN from the server alone proves nothing: SYN-RECEIVED
- * may close with a FIN (RFC 9293 3.10.4). Issue 15; docs/STATES.md. */
-static void infer_handshake(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v)
-{
-    struct endpoint *Y = &c->ep[!s], *srv = &c->ep[TRK_SERVER];
-    if (c->outcome != HS_PENDING || !c->synack_seen || !c->client_syn_seen || c->simultaneous ||
-        !Y->isn_known || !Y->sent_any || !seq_gt(p->ack, Y->snd_nxt) ||
-        seq_gt(p->ack, Y->snd_nxt + (1u << 30))) /* not a wild ack: the window of seq_in_window() */
-        return;
-    if (srv->state != TS_SYN_RECV || c->ep[TRK_CLIENT].state != TS_ESTABLISHED)
-        return;
-    change(v, c, TRK_SERVER, TS_ESTABLISHED, true);
-    c->hs_inferred = true;
-    v->notes |= TRK_NOTE_HANDSHAKE_INFERRED;
-    check_complete(c, v);
+        trk__change(v, c, !s, TS_ESTABLISHED, Y->presumed);
+    trk__check_complete(c, v);
 }
 
 /* The acknowledgment part of a segment without SYN or RST. */
 static void on_ack_handshake(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v)
 {
     struct endpoint *X = &c->ep[s], *Y = &c->ep[!s];
+    uint8_t unacked = (uint8_t)(TRK_P_SYNACK_UNACKED << !s);
     /* RFC 9293 3.10.7.4: SYN-RECEIVED and SND.UNA < SEG.ACK =< SND.NXT ->
      * ESTABLISHED. Our SND.NXT of a SYN_RECV endpoint is its ISN+1 (plus
-     * any data it sent, e.g. TFO). */
-    if (Y->state == TS_SYN_RECV && Y->isn_known && seq_geq(p->ack, Y->isn + 1) &&
-        seq_leq(p->ack, Y->snd_nxt)) {
+     * any data it sent, e.g. TFO). An endpoint that closed from SYN_RECV
+     * (a TFO server's reply and FIN before the client's third ACK) still
+     * needs this ACK of its SYN in FIN_WAIT_1: it is the handshake ACK
+     * (issue 21 #1). */
+    if ((Y->state == TS_SYN_RECV || (c->pending & unacked)) && Y->isn_known &&
+        seq_geq(p->ack, Y->isn + 1) && seq_leq(p->ack, Y->snd_nxt)) {
+        c->pending &= (uint8_t)~unacked;
         if (X->state == TS_SYN_SENT || X->state == TS_SYN_RECV)
-            change(v, c, s, TS_ESTABLISHED, false);
-        change(v, c, !s, TS_ESTABLISHED, false);
+            trk__change(v, c, s, TS_ESTABLISHED, false);
+        if (Y->state == TS_SYN_RECV)
+            trk__change(v, c, !s, TS_ESTABLISHED, false);
         v->notes |= TRK_NOTE_HANDSHAKE_ACK;
         c->t_ack_ns = p->ts_ns;
-        check_complete(c, v);
+        trk__check_complete(c, v);
         return;
     }
     /* One-sided capture: the client ACKs a SYN+ACK the capture never saw.
@@ -560,11 +530,11 @@ static void on_ack_handshake(struct conn *c, int s, const struct pkt *p, struct 
         Y->isn_known = true;
         Y->isn = p->ack - 1;
         Y->snd_nxt = p->ack;
-        change(v, c, s, TS_ESTABLISHED, false);
-        change(v, c, !s, TS_ESTABLISHED, true);
+        trk__change(v, c, s, TS_ESTABLISHED, false);
+        trk__change(v, c, !s, TS_ESTABLISHED, true);
         v->notes |= TRK_NOTE_HANDSHAKE_ACK;
         c->t_ack_ns = p->ts_ns;
-        check_complete(c, v);
+        trk__check_complete(c, v);
     }
 }
 
@@ -574,11 +544,11 @@ static void on_ack_fin(struct conn *c, int s, struct trk_verdict *v)
 {
     struct endpoint *Y = &c->ep[!s];
     if (Y->state == TS_FIN_WAIT_1)
-        change(v, c, !s, TS_FIN_WAIT_2, false);
+        trk__change(v, c, !s, TS_FIN_WAIT_2, false);
     else if (Y->state == TS_CLOSING)
-        change(v, c, !s, TS_TIME_WAIT, false);
+        trk__change(v, c, !s, TS_TIME_WAIT, false);
     else if (Y->state == TS_LAST_ACK)
-        change(v, c, !s, TS_CLOSED, false);
+        trk__change(v, c, !s, TS_CLOSED, false);
 }
 
 /* FIN from side s: the sender's change (RFC 9293 3.10.4 CLOSE). A FIN
@@ -592,7 +562,7 @@ static bool on_fin_sender(struct conn *c, int s, const struct pkt *p, struct trk
     bool acks_peer_fin = (p->flags & TH_ACK) && Y->fin_sent && seq_geq(p->ack, Y->fin_seq + 1);
     if (X->fin_sent && fin_seq == X->fin_seq)
         return false; /* retransmitted FIN */
-    if (X->sent_any && !seq_in_window(X, p->seq)) {
+    if (X->sent_any && !trk__seq_in_window(X, p->seq)) {
         /* Out of window: conntrack's tcp_in_window() would call it INVALID. */
         v->notes |= TRK_NOTE_STRAY;
         return false;
@@ -600,12 +570,18 @@ static bool on_fin_sender(struct conn *c, int s, const struct pkt *p, struct trk
     X->fin_sent = true;
     X->fin_seq = fin_seq;
     switch (X->state) {
-    case TS_ESTABLISHED:
     case TS_SYN_RECV:
-        change(v, c, s, TS_FIN_WAIT_1, false);
+        /* RFC 9293 3.10.4: CLOSE in SYN-RECEIVED sends a FIN; the ACK of the
+         * SYN is still to come (on_ack_handshake). */
+        if (X->sent_synack)
+            c->pending |= (uint8_t)(TRK_P_SYNACK_UNACKED << s);
+        trk__change(v, c, s, TS_FIN_WAIT_1, false);
+        break;
+    case TS_ESTABLISHED:
+        trk__change(v, c, s, TS_FIN_WAIT_1, false);
         break;
     case TS_CLOSE_WAIT:
-        change(v, c, s, ((p->flags & TH_ACK) && !acks_peer_fin) ? TS_CLOSING : TS_LAST_ACK, false);
+        trk__change(v, c, s, ((p->flags & TH_ACK) && !acks_peer_fin) ? TS_CLOSING : TS_LAST_ACK, false);
         break;
     default:
         break;
@@ -622,13 +598,13 @@ static void on_fin_receiver(struct conn *c, int s, bool acks_its_fin, struct trk
     switch (Y->state) {
     case TS_ESTABLISHED:
     case TS_SYN_RECV:
-        change(v, c, !s, TS_CLOSE_WAIT, false);
+        trk__change(v, c, !s, TS_CLOSE_WAIT, false);
         break;
     case TS_FIN_WAIT_1:
-        change(v, c, !s, acks_its_fin ? TS_TIME_WAIT : TS_CLOSING, false);
+        trk__change(v, c, !s, acks_its_fin ? TS_TIME_WAIT : TS_CLOSING, false);
         break;
     case TS_FIN_WAIT_2:
-        change(v, c, !s, TS_TIME_WAIT, false);
+        trk__change(v, c, !s, TS_TIME_WAIT, false);
         break;
     default:
         if (acks_its_fin)
@@ -644,25 +620,31 @@ static bool rst_acceptable(const struct conn *c, int s, const struct pkt *p)
 {
     const struct endpoint *X = &c->ep[s], *Y = &c->ep[!s];
     if (Y->state == TS_SYN_SENT)
-        return (p->flags & TH_ACK) && acks_syn(Y, p->ack);
+        return (p->flags & TH_ACK) && trk__acks_syn(Y, p->ack);
     /* From a SYN_SENT endpoint, only a RST carrying its own SND.NXT (or
      * ISN) withdraws its SYN; any other is its <SEQ=SEG.ACK><CTL=RST> reply
      * to an unacceptable SYN+ACK (3.10.7.3), after which it stays in
      * SYN_SENT. */
     if (X->state == TS_SYN_SENT && X->isn_known)
         return p->seq == X->isn || p->seq == X->isn + 1;
-    return seq_in_window(X, p->seq);
+    return trk__seq_in_window(X, p->seq);
 }
 
 static void on_rst(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v)
 {
     struct endpoint *Y = &c->ep[!s];
     uint8_t y_before = Y->state;
+    bool hold;
     if (!rst_acceptable(c, s, p)) {
         c->anomalies |= CONN_ANOM_STRAY_RST;
         v->notes |= TRK_NOTE_STRAY;
         return;
     }
+    /* A RST its receiver had reason to drop is taken, but its record waits:
+     * later segments that fit may revise it (tracker_revise.c). */
+    hold = trk__rst_doubtful(c, s, p);
+    if (hold)
+        trk__rst_hold(c, s);
     if (s == TRK_SERVER && c->ep[s].state == TS_LISTEN && c->ep[s].presumed &&
         y_before == TS_SYN_SENT && !c->synack_seen) {
         /* Refused: the LISTEN was only presumed, and this RST shows nothing
@@ -673,21 +655,28 @@ static void on_rst(struct conn *c, int s, const struct pkt *p, struct trk_verdic
         c->ep[s].presumed = false;
         v->notes |= TRK_NOTE_NOT_LISTENING;
     } else {
-        change(v, c, s, TS_CLOSED, false);
+        trk__change(v, c, s, TS_CLOSED, false);
     }
     if (y_before == TS_SYN_RECV && s == TRK_CLIENT && !Y->sent_syn)
-        change(v, c, !s, TS_LISTEN, false); /* passive open returns to LISTEN (3.10.7.4) */
+        trk__change(v, c, !s, TS_LISTEN, false); /* passive open returns to LISTEN (3.10.7.4) */
     else if (y_before != TS_LISTEN)
-        change(v, c, !s, TS_CLOSED, false); /* LISTEN ignores a RST (3.10.7.2) */
+        trk__change(v, c, !s, TS_CLOSED, false); /* LISTEN ignores a RST (3.10.7.2) */
     if (c->outcome == HS_PENDING) {
+        enum hs_outcome o = HS_PENDING;
         if (s == TRK_SERVER && y_before == TS_SYN_SENT && !c->synack_seen)
-            outcome_set(c, HS_REFUSED, v); /* RST+ACK acking ISN+1, no SYN+ACK */
+            o = HS_REFUSED; /* RST+ACK acking ISN+1, no SYN+ACK */
         else if (c->client_syn_seen)
-            outcome_set(c, HS_ABORTED, v);
+            o = HS_ABORTED;
+        /* A held RST's outcome waits with its record (--outcome decides on it). */
+        if (hold)
+            c->rst_prev[3] = (uint8_t)o;
+        else if (o != HS_PENDING)
+            outcome_set(c, o, v);
     }
     c->close = (s == TRK_CLIENT) ? CLOSE_RESET_BY_CLIENT : CLOSE_RESET_BY_SERVER;
     c->ended = true;
-    v->notes |= TRK_NOTE_ENDED;
+    if (!hold)
+        v->notes |= TRK_NOTE_ENDED;
 }
 
 static bool closed_or_time_wait(uint8_t s) { return s == TS_CLOSED || s == TS_TIME_WAIT; }
@@ -728,6 +717,15 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         v->conn = c;
         v->from_client = a_is_ep0;
         return;
+    }
+
+    /* A RST held because its receiver had reason to drop it: a segment that
+     * fits the connection as it was before the RST revises it away. */
+    if (c && c->ended && (c->pending & TRK_P_RST_HELD)) {
+        int side = (c->anomalies & CONN_ANOM_SELF_CONNECT)
+                       ? ((syn && ack) ? TRK_SERVER : TRK_CLIENT)
+                       : (a_is_ep0 ? TRK_CLIENT : TRK_SERVER);
+        trk__rst_revise(c, side, p, v);
     }
 
     if (c && syn && !ack) {
@@ -790,13 +788,17 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         v->notes |= TRK_NOTE_SYN_DATA;
 
     if (ack && !syn)
-        infer_handshake(c, s, p, v);
+        trk__infer_handshake(c, s, p, v);
     if (rst) {
         on_rst(c, s, p, v);
     } else if (syn && !ack) {
         on_syn(c, s, p, v, t);
     } else if (syn) {
         on_synack(c, s, p, v, t);
+    } else if (c->anomalies & CONN_ANOM_SELF_CONNECT) {
+        if (ack)
+            on_ack_handshake(c, s, p, v);
+        trk__self_fin_ack(c, p, v);
     } else {
         struct endpoint *Y = &c->ep[!s];
         bool new_fin = false, acks_y_fin;
@@ -813,7 +815,8 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
 
     /* What X has sent so far (RFC 9293 3.4: SYN and FIN take one number). */
     seglen = p->payload_len + (syn ? 1u : 0u) + (fin ? 1u : 0u);
-    if (!(v->notes & TRK_NOTE_STRAY)) {
+    /* A held RST's sequence number may be an injector's: it moves nothing. */
+    if (!(v->notes & TRK_NOTE_STRAY) && !(rst && (c->pending & TRK_P_RST_HELD))) {
         struct endpoint *Y = &c->ep[!s];
         /* A RST from an endpoint with no ISN yet (a closed port's RST+ACK,
          * <SEQ=0>) has nothing to be relative to: it is shown as sent. */
@@ -841,7 +844,7 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
     }
     if (v->notes & TRK_NOTE_STRAY)
         t->st.strays++;
-    if (c->ended)
+    if (c->ended && !(c->pending & TRK_P_RST_HELD))
         finalize(c, TRK_END_FINISHED);
     touch(t, c);
 }
@@ -851,7 +854,9 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
 static void expire_one(struct tracker *t, struct conn *c, uint64_t now_ns,
                        const struct trk_sink *sink)
 {
-    if (!c->emitted) {
+    if (!c->emitted && (c->pending & TRK_P_RST_HELD)) {
+        emit_record(t, c, TRK_END_FINISHED, now_ns, sink); /* the RST stands */
+    } else if (!c->emitted) {
         /* The handshake gave up: Linux drops a SYN_SENT socket after
          * tcp_syn_retries and a request socket after tcp_synack_retries. */
         int side;

@@ -29,6 +29,9 @@ enum gen_opt {
     GEN_O_TS,         /* nop, nop, TS: every later segment */
     GEN_O_TFO_REQ,    /* SYN set + TFO cookie request (kind 34, len 2) */
     GEN_O_TFO_COOKIE, /* SYN set + TFO with an 8-byte cookie */
+    GEN_O_SYN_NOTS,   /* mss, nop, nop, sackOK, nop, wscale 7: net.ipv4.tcp_timestamps=0 */
+    GEN_O_TS_FORGED,  /* nop, nop, TS with an injector's values: a TSval of its own and a
+                         TSecr that echoes nothing the peer sent (RST injection) */
 };
 
 /* One TCP connection: fixed facts plus the little running state the emitter

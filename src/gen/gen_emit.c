@@ -91,7 +91,20 @@ static void fill_opts(struct gen_conn *c, enum gen_dir dir, uint64_t t_ns, uint1
     memset(o, 0, sizeof(*o));
     if (opt == GEN_O_NONE)
         return;
+    if (opt == GEN_O_SYN_NOTS) {
+        o->present = TCPOPT_P_MSS | TCPOPT_P_SACK_OK | TCPOPT_P_WSCALE;
+        o->mss = mss_for(c);
+        o->wscale = 7;
+        return;
+    }
     o->present = TCPOPT_P_TS;
+    if (opt == GEN_O_TS_FORGED) {
+        /* Not the sender's stack: its clock is not the endpoint's, and its
+         * echo is 100 s ahead of anything the peer sent. Nobody echoes it. */
+        o->ts_val = c->ts_base[dir] ^ 0x2a2a2a2au;
+        o->ts_ecr = c->ts_last[1 - dir] + 100000u;
+        return;
+    }
     o->ts_val = c->ts_base[dir] + ms;
     /* RFC 7323 3.2: TSecr is meaningful only with ACK; Linux sends 0. */
     o->ts_ecr = (flags & TH_ACK) ? c->ts_last[1 - dir] : 0;

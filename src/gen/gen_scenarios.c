@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gen.h"
+#include "gen_scen.h"
 #include "tcp_wire.h"
 
 /* Payloads: one HTTP exchange. */
@@ -24,43 +25,15 @@
 #define F_FA (TH_FIN | TH_ACK)
 #define F_R TH_RST
 #define F_RA (TH_RST | TH_ACK)
+#define F_FPA (TH_FIN | TH_PSH | TH_ACK)
 #define O_NONE GEN_O_NONE
 #define O_SYN GEN_O_SYN
 #define O_TS GEN_O_TS
 #define O_TFOREQ GEN_O_TFO_REQ
 #define O_TFO GEN_O_TFO_COOKIE
-#define GEN_ABS_SEQ 1u
+#define O_SYN_NOTS GEN_O_SYN_NOTS
+#define O_FORGED GEN_O_TS_FORGED
 
-struct conn_spec {
-    const char *cli, *srv;
-    uint16_t cport, sport;
-    uint32_t cisn, sisn;
-};
-
-struct seg {
-    uint32_t t_us;      /* from the start of the part */
-    uint8_t dir;        /* C: client -> server, S: server -> client */
-    uint8_t abs;        /* GEN_ABS_SEQ */
-    uint16_t flags;
-    uint32_t seq, ack;  /* relative (see the top of the file) */
-    uint8_t opt;        /* enum gen_opt */
-    const char *data;
-};
-
-struct part {
-    const struct conn_spec *conn;
-    const struct seg *segs;
-    size_t nsegs;
-    uint64_t t_off_us;  /* from the start of the capture */
-};
-
-struct scenario {
-    struct gen_scenario_info info;
-    enum link_type lt;
-    int snaplen;        /* 0 = the maximum */
-    const struct part *parts;
-    size_t nparts;
-};
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define CONN(name, cli, srv, cport, sport, cisn, sisn) \
@@ -101,6 +74,12 @@ CONN(c_rst_est, "192.0.2.10", "192.0.2.80", 43540, 80, 1768515945u, 1634628197u)
 CONN(c_rst_fin, "192.0.2.10", "192.0.2.80", 43542, 80, 1936552814u, 1702326124u);
 CONN(c_to_syn, "192.0.2.10", "203.0.113.9", 43544, 443, 1852142196u, 0);
 CONN(c_to_ok, "192.0.2.10", "192.0.2.80", 43546, 80, 1701999988u, 1919252066u);
+/* Verdicts later segments revise (issue 21; docs/STATES.md). */
+CONN(c_tfoclose, "192.0.2.10", "192.0.2.80", 50106, 80, 1667330670u, 1936028272u);
+CONN(c_inj_syn, "192.0.2.10", "192.0.2.80", 43548, 80, 1634887011u, 1702063201u);
+CONN(c_inj_est, "192.0.2.10", "192.0.2.80", 43550, 80, 1920229741u, 1851876449u);
+CONN(c_srvonly, "192.0.2.10", "192.0.2.80", 43552, 22, 1768846196u, 1953853298u);
+CONN(c_selfclose, "127.0.0.1", "127.0.0.1", 46002, 46002, 2718281828u, 2718281828u);
 /* mixed.pcap: each its own 4-tuple. */
 CONN(m_ok4, "192.0.2.11", "192.0.2.80", 51000, 80, 468703135u, 1101513929u);
 CONN(m_ref, "192.0.2.12", "192.0.2.80", 51001, 25, 1801979802u, 0);
@@ -343,6 +322,75 @@ static const struct seg rst_close_wait[] = {
     { 40300, S, 0, F_R, 1, 0, O_NONE, NULL },
 };
 
+/* A TFO server answers and closes before the client's third ACK: reply and
+ * FIN from SYN_RECV (RFC 9293 3.10.4), so it is in FIN_WAIT_1 when the
+ * client's ACK of the SYN+ACK arrives; that ACK still completes the
+ * handshake (3.10.7.4). Captured at the server, 20 ms from the client. */
+static const struct seg tfo_close[] = {
+    { 0, C, 0, F_S, 0, 0, O_TFO, REQ },
+    { 50, S, 0, F_SA, 0, 1 + LREQ, O_SYN, NULL },
+    { 300, S, 0, F_FPA, 1, 1 + LREQ, O_TS, RESP },
+    { 40050, C, 0, F_A, 1 + LREQ, 1, O_TS, NULL },
+    { 40300, C, 0, F_A, 1 + LREQ, 2 + LRESP, O_TS, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 2 + LRESP, O_TS, NULL },
+    { 40550, S, 0, F_A, 2 + LRESP, 2 + LREQ, O_TS, NULL },
+};
+
+/* RST injection the receiver ignores. An injected RST+ACK acknowledges the
+ * SYN, but its TSecr echoes no TSval the SYN carried, so the SYN_SENT client
+ * drops it (RFC 7323 3.2; Linux counts PAWSActiveRejected); the real
+ * SYN+ACK follows and the connection runs to a FIN close. */
+static const struct seg inj_syn_sent[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 5000, S, GEN_ABS_SEQ, F_RA, 0, 1, O_FORGED, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_TS, REQ },
+    { 40230, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 40290, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_TS, NULL },
+    { 60600, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_TS, NULL },
+    { 60660, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_TS, NULL },
+};
+
+/* ... and on an established connection that negotiated no timestamps: a RST
+ * at the server's next sequence number, carrying a timestamp, arrives before
+ * the server's real reply; both ends go on. */
+static const struct seg inj_established[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN_NOTS, NULL },
+    { 20000, S, 0, F_SA, 0, 1, O_SYN_NOTS, NULL },
+    { 20060, C, 0, F_A, 1, 1, O_NONE, NULL },
+    { 20110, C, 0, F_PA, 1, 1, O_NONE, REQ },
+    { 25000, S, 0, F_R, 1, 0, O_FORGED, NULL },
+    { 40230, S, 0, F_PA, 1, 1 + LREQ, O_NONE, RESP },
+    { 40290, C, 0, F_A, 1 + LREQ, 1 + LRESP, O_NONE, NULL },
+    { 40500, C, 0, F_FA, 1 + LREQ, 1 + LRESP, O_NONE, NULL },
+    { 60600, S, 0, F_FA, 1 + LRESP, 2 + LREQ, O_NONE, NULL },
+    { 60660, C, 0, F_A, 2 + LREQ, 2 + LRESP, O_NONE, NULL },
+};
+
+/* One direction captured: the server's, from its SYN+ACK on (an SSH server
+ * seen through an asymmetric route). Its ACK of the client's first bytes
+ * proves the unseen final ACK came; then a minute of silence (longer than
+ * SYN_RECV's 60 s timeout), more data, and the server's FIN. */
+static const struct seg server_only[] = {
+    { 0, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 20100, S, 0, F_A, 1, 1 + LREQ, O_TS, NULL },
+    { 20300, S, 0, F_PA, 1, 1 + LREQ, O_TS, RESP },
+    { 20310, S, 0, F_PA, 1 + LRESP, 1 + LREQ, O_TS, RESP },
+    { 70020400, S, 0, F_PA, 1 + 2 * LRESP, 1 + 2 * LREQ, O_TS, RESP },
+    { 70040500, S, 0, F_FA, 1 + 3 * LRESP, 1 + 2 * LREQ, O_TS, NULL },
+};
+
+/* bind(P); connect(P); close(): one socket sees its own FIN. */
+static const struct seg self_close[] = {
+    { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
+    { 20, S, 0, F_SA, 0, 1, O_SYN, NULL },
+    { 40, C, 0, F_A, 1, 1, O_TS, NULL },
+    { 1000, C, 0, F_FA, 1, 1, O_TS, NULL },
+    { 1020, C, 0, F_A, 2, 2, O_TS, NULL },
+};
+
 /* --- scenarios ----------------------------------------------------------- */
 
 static const struct part p_hs4[] = { PART(c_v4, hs_eth, 0) };
@@ -387,6 +435,13 @@ static const struct part p_timeout[] = {
     PART(c_to_syn, syn_only, 0),
     PART(c_to_ok, hs_eth, 130000000),
 };
+static const struct part p_tfoclose[] = { PART(c_tfoclose, tfo_close, 0) };
+static const struct part p_ignrst[] = {
+    PART(c_inj_syn, inj_syn_sent, 0),
+    PART(c_inj_est, inj_established, 1000000),
+};
+static const struct part p_srvonly[] = { PART(c_srvonly, server_only, 0) };
+static const struct part p_selfclose[] = { PART(c_selfclose, self_close, 0) };
 static const struct part p_mixed[] = {
     PART(m_ok4, hs_eth, 0),
     PART(m_ref, refused, 5000),
@@ -401,7 +456,7 @@ static const struct part p_mixed[] = {
 #define SCEN(name, shows, expect, lt, snap, parts) \
     { { name, shows, expect }, lt, snap, parts, N(parts) }
 
-static const struct scenario scenarios[] = {
+static const struct gen_scen scenarios[] = {
     SCEN("handshake-ipv4",
          "Ethernet IPv4: SYN, SYN+ACK, ACK, a request and a response, "
          "FIN/ACK close both ways",
@@ -474,6 +529,23 @@ static const struct scenario scenarios[] = {
          "complete x3 (one simultaneous), refused, unanswered, half-open, aborted, "
          "mid-stream",
          LINK_ETHERNET, 0, p_mixed),
+    SCEN("tfo-fin-syn-recv",
+         "a TFO server sends its reply and FIN from SYN_RECV, before the client's ACK of "
+         "the SYN+ACK; that ACK completes the handshake",
+         "complete, closed", LINK_ETHERNET, 0, p_tfoclose),
+    SCEN("ignored-rst",
+         "injected RSTs the receiver drops: a RST+ACK in SYN_SENT with a wrong TS echo, then "
+         "the real handshake; a RST with a timestamp never negotiated; both connections go on",
+         "complete (ignored-rst), closed x2", LINK_ETHERNET, 0, p_ignrst),
+    SCEN("server-only",
+         "one direction captured, from the server's SYN+ACK: it acknowledges client data, "
+         "a minute of silence, more data, its FIN",
+         "mid-stream (server ESTABLISHED, inferred), one connection", LINK_ETHERNET, 0,
+         p_srvonly),
+    SCEN("self-connect-close",
+         "127.0.0.1:46002 connects to itself and closes: S, S., ., F., . (one socket: "
+         "FIN_WAIT_1, CLOSING, TIME_WAIT)",
+         "complete, closed", LINK_LINUX_SLL2, 0, p_selfclose),
 };
 
 size_t gen_scenario_count(void)
@@ -486,105 +558,7 @@ const struct gen_scenario_info *gen_scenario_info(size_t i)
     return i < N(scenarios) ? &scenarios[i].info : NULL;
 }
 
-/* One segment to write: where it comes from and when. */
-struct sched {
-    uint64_t t_us;
-    uint16_t part, seg;
-};
-
-static int sched_cmp(const void *a, const void *b)
+const struct gen_scen *gen__scenario(size_t i)
 {
-    const struct sched *x = a, *y = b;
-    if (x->t_us != y->t_us)
-        return x->t_us < y->t_us ? -1 : 1;
-    if (x->part != y->part)
-        return x->part < y->part ? -1 : 1;
-    return x->seg < y->seg ? -1 : x->seg > y->seg;
-}
-
-#define MAX_SEGS 128
-#define MAX_CONNS 16
-
-static int conn_setup(const struct conn_spec *cs, struct gen_conn *c, char errbuf[ERRBUF_SIZE])
-{
-    memset(c, 0, sizeof(*c));
-    if (ipaddr_parse(cs->cli, &c->addr[GEN_C2S]) != 0 ||
-        ipaddr_parse(cs->srv, &c->addr[GEN_S2C]) != 0) {
-        snprintf(errbuf, ERRBUF_SIZE, "bad address in scenario table: %s / %s", cs->cli, cs->srv);
-        return -1;
-    }
-    c->port[GEN_C2S] = cs->cport;
-    c->port[GEN_S2C] = cs->sport;
-    c->isn[GEN_C2S] = cs->cisn;
-    c->isn[GEN_S2C] = cs->sisn;
-    gen_conn_init(c);
-    return 0;
-}
-
-static int write_scenario(const struct scenario *sc, const char *path, char errbuf[ERRBUF_SIZE])
-{
-    struct sched sched[MAX_SEGS];
-    const struct conn_spec *specs[MAX_CONNS];
-    struct gen_conn conns[MAX_CONNS];
-    size_t nsched = 0, nconns = 0, i, k;
-    struct gen_out *out;
-    int rc = 0;
-
-    for (i = 0; i < sc->nparts; i++) {
-        const struct part *p = &sc->parts[i];
-        for (k = 0; k < nconns && specs[k] != p->conn; k++)
-            ;
-        if (k == nconns) {
-            if (nconns == MAX_CONNS || conn_setup(p->conn, &conns[nconns], errbuf) != 0)
-                return -1;
-            specs[nconns++] = p->conn;
-        }
-        for (k = 0; k < p->nsegs; k++) {
-            if (nsched == MAX_SEGS) {
-                snprintf(errbuf, ERRBUF_SIZE, "scenario %s: more than %d segments",
-                         sc->info.name, MAX_SEGS);
-                return -1;
-            }
-            sched[nsched].t_us = p->t_off_us + p->segs[k].t_us;
-            sched[nsched].part = (uint16_t)i;
-            sched[nsched].seg = (uint16_t)k;
-            nsched++;
-        }
-    }
-    qsort(sched, nsched, sizeof(sched[0]), sched_cmp);
-
-    out = gen_out_open(path, sc->lt, sc->snaplen, errbuf);
-    if (!out)
-        return -1;
-    for (i = 0; i < nsched && rc == 0; i++) {
-        const struct part *p = &sc->parts[sched[i].part];
-        const struct seg *s = &p->segs[sched[i].seg];
-        struct gen_conn *c;
-        enum gen_dir d = (enum gen_dir)s->dir;
-        uint32_t seq, ack, len = s->data ? (uint32_t)strlen(s->data) : 0;
-        for (k = 0; specs[k] != p->conn; k++)
-            ;
-        c = &conns[k];
-        seq = (s->abs & GEN_ABS_SEQ) ? s->seq : c->isn[d] + s->seq;
-        ack = c->isn[1 - d] + s->ack;
-        rc = gen_emit(out, c, d, GEN_T0_NS + sched[i].t_us * GEN_NS_PER_US, s->flags, seq, ack,
-                      (enum gen_opt)s->opt, (const uint8_t *)s->data, len, errbuf);
-    }
-    if (rc != 0) {
-        gen_out_close(out, NULL);
-        return -1;
-    }
-    return gen_out_close(out, errbuf);
-}
-
-int gen_scenario_write(const char *name, const char *path, char errbuf[ERRBUF_SIZE])
-{
-    size_t i, n = strlen(name);
-    /* "refused" and "refused.pcap" both name the scenario. */
-    if (n > 5 && strcmp(name + n - 5, ".pcap") == 0)
-        n -= 5;
-    for (i = 0; i < N(scenarios); i++)
-        if (strlen(scenarios[i].info.name) == n && strncmp(scenarios[i].info.name, name, n) == 0)
-            return write_scenario(&scenarios[i], path, errbuf);
-    return 1;
+    return i < N(scenarios) ? &scenarios[i] : NULL;
 }
