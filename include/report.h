@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "klisten.h"
 #include "tracker.h"
 
 /* reporter.flags */
@@ -104,6 +105,20 @@ struct rpt_held_copy {
     uint32_t count;            /* copies of this segment kept back so far */
 };
 
+/* watch (a SYN to a local listener) and demo: what the listener's kernel
+ * did with a SYN (issue 16; klisten.h has the rules). Plain values. */
+struct rpt_listener {
+    uint64_t ts_ns;
+    uint64_t conn;             /* the connection's id; 0 = none known */
+    uint32_t step;             /* demo: the kernel snapshot it goes with; 0 = watch */
+    uint8_t event;             /* enum kl_event */
+    uint8_t reason;            /* enum kl_reason (KL_REASON_NONE for a cookie) */
+    struct ip_addr caddr, saddr; /* the connection: client and server */
+    uint16_t cport, sport;
+    struct kl_listener l;      /* l.found false: nothing listens there */
+    struct kl_counters delta;  /* the counters' rise since the previous sample */
+};
+
 struct reporter_ops {
     /* A decoded TCP segment and what the tracker made of it. */
     void (*segment)(struct reporter *r, const struct pkt *p, const struct trk_verdict *v);
@@ -133,6 +148,8 @@ struct reporter_ops {
     /* The run's first frame time, when a filter in front may hold the first
      * events back: relative times stay relative to the first frame. */
     void (*epoch)(struct reporter *r, uint64_t ts_ns);
+    /* What a local listener's kernel did with a SYN (watch, demo). */
+    void (*listener)(struct reporter *r, const struct rpt_listener *l);
 };
 
 struct reporter {
@@ -219,6 +236,7 @@ void reporter_kernel(struct reporter *r, const struct rpt_kernel *k);
 void reporter_agree(struct reporter *r, const struct rpt_agree *a);
 void reporter_held_copy(struct reporter *r, const struct rpt_held_copy *h);
 void reporter_epoch(struct reporter *r, uint64_t ts_ns);
+void reporter_listener(struct reporter *r, const struct rpt_listener *l);
 
 /* --outcome / --slower-than: a reporter in front of `inner` (which it owns)
  * that passes on only the connections whose outcome bit (1 << enum

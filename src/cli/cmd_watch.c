@@ -21,8 +21,9 @@
 #include "pipeline.h"
 #include "report.h"
 #include "tracker.h"
+#include "watch_kernel.h"
 
-enum { OPT_KEEP_ROOT = 256 };
+enum { OPT_KEEP_ROOT = 256, OPT_NO_KERNEL };
 
 #define WATCH_DEFAULT_USER "nobody"
 
@@ -56,6 +57,9 @@ static const struct cli_opt watch_opts[] = {
     { 'D', "list-interfaces", NULL, "list the interfaces -i can name (as tcpdump -D), then exit" },
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
     { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
+    { OPT_NO_KERNEL, "no-kernel", NULL,
+      "do not ask the kernel why a SYN to a local listener went unanswered\n"
+      "                         (its accept queue and TCP counters; docs/NDJSON.md)" },
     { CLI_OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
     { CLI_OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
@@ -99,6 +103,7 @@ struct watch_args {
     const char *user;
     char *bpf;
     bool keep_root;
+    bool no_kernel;              /* --no-kernel */
     bool user_given;             /* -Z named the user: files are created as it */
     unsigned long buffer_mb;
     struct cli_track_opts t;     /* output and tracker options */
@@ -154,6 +159,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
             break;
         case 'Z': a->user = optarg; a->user_given = true; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
+        case OPT_NO_KERNEL: a->no_kernel = true; break;
         case 'D': return cli_list_interfaces();
         case 'B':
             if (cli_parse_ulong(optarg, 1, 4096, &a->buffer_mb) != 0) {
@@ -246,7 +252,7 @@ static uint64_t wall_ns(void)
 /* Capture until a signal, -c N, or an error. */
 static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rotator *w,
                             const struct cli_track_opts *lim, char *errbuf, char *werr,
-                            bool *write_failed)
+                            bool *write_failed, struct wkernel *wk, struct reporter *rep)
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
@@ -254,6 +260,7 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rot
         int rc = capture_next(cap, &f, &err, errbuf);
         if (rc == CAPTURE_FRAME) {
             pipeline_feed(pl, &f);
+            wkernel_frame(wk, pl, rep);
             if (w && !*write_failed) {
                 /* pcapng: a comment on each segment that changed a state,
                  * so Wireshark shows tcpshake's verdicts. */
@@ -277,6 +284,7 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rot
             /* An idle link: live packet times are wall-clock times, so let
              * the tracker's timeouts see the clock move. */
             pipeline_tick(pl, wall_ns());
+            wkernel_tick(wk, pl, rep);
             fflush(stdout);
         } else if (rc == CAPTURE_EOF) {
             return CAPTURE_ERR_NONE;
@@ -303,6 +311,7 @@ int cmd_watch(int argc, char **argv)
     char filter_desc[1024];
     struct rpt_meta meta;
     bool write_failed = false;
+    struct wkernel *wk = NULL;
     uint64_t rx, drop, ifdrop;
     int status = parse_args(argc, argv, &a);
 
@@ -362,7 +371,12 @@ int cmd_watch(int argc, char **argv)
         capture_close(cap);
         return status;
     }
+    /* The kernel's view of local listeners: opened in the namespace watch
+     * captures in, before root and the capabilities go (issue 16). */
+    if (!a.no_kernel)
+        wk = wkernel_open();
     if (!a.keep_root && drop_root(a.user) != 0) {
+        wkernel_close(wk);
         rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_USAGE);
@@ -371,6 +385,7 @@ int cmd_watch(int argc, char **argv)
      * (setcap) or --keep-root gives them all up, every set (issue 20). */
     if (privs_drop_all(errbuf) != 0) {
         cli_error("%s", errbuf);
+        wkernel_close(wk);
         rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_PRIV);
@@ -394,6 +409,7 @@ int cmd_watch(int argc, char **argv)
         status = EXIT_INTERNAL;
     }
     if (!rep) {
+        wkernel_close(wk);
         rotator_close(w, errbuf);
         capture_close(cap);
         return status;
@@ -403,6 +419,7 @@ int cmd_watch(int argc, char **argv)
     pl = pipeline_new(capture_link_type(cap), &tcfg, rep);
     if (!pl) {
         cli_error("out of memory");
+        wkernel_close(wk);
         reporter_destroy(rep);
         rotator_close(w, errbuf);
         capture_close(cap);
@@ -420,7 +437,7 @@ int cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     errbuf[0] = '\0';
-    err = run(cap, pl, w, &a.t, errbuf, werr, &write_failed);
+    err = run(cap, pl, w, &a.t, errbuf, werr, &write_failed, wk, rep);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;
     if (capture_stats(cap, &rx, &drop, &ifdrop) == 0) {
@@ -434,8 +451,11 @@ int cmd_watch(int argc, char **argv)
      * a line of its own, not "^C-- summary". */
     if (g_stop == SIGINT && isatty(STDOUT_FILENO))
         fputc('\n', stdout);
-    if (!cli_output_failed())
+    if (!cli_output_failed()) {
+        wkernel_finish(wk, pl, rep);
         pipeline_finish(pl);
+    }
+    wkernel_close(wk);
     a.views.have_conns = true;
     a.views.conns_seen = pipeline_tracker_stats(pl)->connections;
 
