@@ -68,6 +68,9 @@ struct rpt_ksock {
     struct ip_addr laddr, raddr; /* raddr.family 0: not connected */
     uint16_t lport, rport;
     uint32_t timer_ms;         /* time left on its timer (TIME_WAIT, SYN+ACK retransmit); 0 = none */
+    bool listening;            /* a LISTEN socket: the two below are valid */
+    uint32_t accept_queue;     /* connections waiting for accept() */
+    uint32_t backlog;          /* listen()'s backlog */
 };
 
 #define RPT_KSOCK_MAX 3
@@ -93,6 +96,8 @@ struct rpt_agree {
     const char *on_wire;       /* a segment held on the wire ("SYN+ACK server -> client"):
                                   the wire side counts it as sent but not yet received;
                                   NULL when none */
+    const char *note;          /* ok despite different states: why that is expected
+                                  (a SYN cookie keeps no request socket); NULL when none */
 };
 
 /* Demo slow motion: a kernel retransmitted a segment the wire was holding

@@ -395,6 +395,10 @@ static void json_kernel(struct reporter *r, const struct rpt_kernel *k)
                 json_u64(&j, "timer_ms", s->timer_ms);
             else
                 json_null(&j, "timer_ms");
+            if (s->listening) { /* the accept queue (issue 16) */
+                json_u64(&j, "accept_queue", s->accept_queue);
+                json_u64(&j, "backlog", s->backlog);
+            }
         } else {
             json_null(&j, "state");
             json_null(&j, "kernel_state");
@@ -423,6 +427,8 @@ static void json_agree(struct reporter *r, const struct rpt_agree *a)
     json_str(&j, "wire_server", tcp_state_name((enum tcp_state)a->wire[TRK_SERVER]));
     json_str(&j, "kernel_server", tcp_state_name((enum tcp_state)a->kernel[TRK_SERVER]));
     json_str(&j, "on_wire", a->on_wire);
+    if (a->note) /* only then: ok although the states differ (issue 16) */
+        json_str(&j, "note", a->note);
     json_end(&j);
 }
 

@@ -707,6 +707,9 @@ static void text_kernel(struct reporter *r, const struct rpt_kernel *k)
         lp(&l, "%s %s%s", s->socket ? s->socket : "?",
            s->present && s->kernel_state ? s->kernel_state : "-",
            s->present && s->request ? " (request)" : "");
+        /* The accept queue when it is at its limit (issue 16). */
+        if (s->present && s->listening && s->backlog && s->accept_queue >= s->backlog)
+            lp(&l, " (%u waiting, backlog %u)", (unsigned)s->accept_queue, (unsigned)s->backlog);
         if (i + 1 < k->n)
             lpad(&l, start + col_ksock[i], 2);
     }
@@ -721,7 +724,8 @@ static void text_agree(struct reporter *r, const struct rpt_agree *a)
     if (r->flags & RPT_QUIET)
         return;
     put_tag(t, &l, a->ts_ns, a->ok ? "agree" : "DIFFER");
-    lp(&l, "%s", a->ok ? "wire = kernel:" : "wire != kernel:");
+    lp(&l, "%s", a->note ? "wire and kernel differ as expected:"
+                 : a->ok ? "wire = kernel:" : "wire != kernel:");
     for (side = 0; side < 2; side++) {
         lp(&l, "%s %s ", side ? "," : "", report__side_name(side));
         if (a->wire[side] == a->kernel[side])
@@ -735,6 +739,8 @@ static void text_agree(struct reporter *r, const struct rpt_agree *a)
     }
     if (a->on_wire)
         lp(&l, " (%s on the wire: sent, not yet received)", a->on_wire);
+    if (a->note)
+        lp(&l, "; %s", a->note);
     lemit(&l, r->out);
 }
 

@@ -253,6 +253,120 @@ def case_watch_syncookies():
           and cook[0]["counters"]["SyncookiesSent"] >= 1, "syn-cookie record %s" % cook, out)
 
 
+# --- demo -------------------------------------------------------------------
+
+def demo_run(args, step=False):
+    """`demo --json ARGS`; with step, on a terminal, Enter for every prompt."""
+    path = os.path.join(WORK, "demo.json")
+    if not step:
+        with open(path, "w") as f:
+            r = subprocess.run([BIN, "demo", "--json"] + args, stdout=f, stderr=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True, timeout=RUN_TIMEOUT)
+        out = open(path).read()
+        check(r.returncode == 0, "demo %s: exit status %d: %s" % (args, r.returncode, r.stderr), out)
+        check(r.stderr == "", "unexpected stderr: " + r.stderr, out)
+        return records(out), out
+    master, slave = pty.openpty()
+    with open(path, "w") as f:
+        p = subprocess.Popen([BIN, "demo", "--json", "--step"] + args, stdin=slave, stdout=f,
+                             stderr=subprocess.PIPE)
+    os.close(slave)
+    prompts, buf = 0, b""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while p.poll() is None and time.monotonic() < deadline:
+        ready, _, _ = select.select([p.stderr], [], [], 0.1)
+        if not ready:
+            continue
+        buf += os.read(p.stderr.fileno(), 4096)
+        while prompts < buf.count(b"is on the wire"):
+            prompts += 1
+            os.write(master, b"\n")
+    if p.poll() is None:
+        p.kill()
+    p.wait()
+    os.close(master)
+    out = open(path).read()
+    check(p.returncode == 0, "demo --step %s: exit status %d: %s" % (args, p.returncode, buf), out)
+    recs = records(out)
+    check(prompts == len(of(recs, "segment")), "%d prompts for %d segments"
+          % (prompts, len(of(recs, "segment"))), out)
+    return recs, out
+
+
+def all_agree(recs, out):
+    agrees = of(recs, "agree")
+    check(agrees, "no agree record", out)
+    bad = [a for a in agrees if a["ok"] is not True]
+    check(not bad, "wire and kernel disagree: %s" % bad, out)
+    return agrees
+
+
+def said(recs, text):
+    return [i for i, r in enumerate(recs) if r["type"] == "syscall" and text in r["text"]]
+
+
+def check_backlog_full(recs, out):
+    conns = sorted(of(recs, "conn"), key=lambda c: c["id"])
+    check([c["outcome"] for c in conns] == ["complete"] * 3, "three complete handshakes: %s"
+          % [c["outcome"] for c in conns], out)
+    check([c["syn_retransmits"] for c in conns][:2] == [0, 0] and conns[2]["syn_retransmits"] >= 1,
+          "only the third client's SYN is retransmitted", out)
+    all_agree(recs, out)
+    drop = [(i, r) for i, r in enumerate(recs) if r["type"] == "listener"]
+    check(len(drop) == 1, "%d listener records, expected 1" % len(drop), out)
+    i_drop, d = drop[0]
+    check(d["event"] == "syn-dropped" and d["reason"] == "accept-queue-full"
+          and d["conn"] == conns[2]["id"] and d["accept_queue"] == 2 and d["backlog"] == 1
+          and d["counters"]["ListenOverflows"] >= 1, "the drop: %s" % d, out)
+    # The story, in order: the third SYN crosses and is dropped; its kernel
+    # retransmits it; the wire holds it while accept() frees a slot; it gets in.
+    segs3 = [(i, r) for i, r in enumerate(recs) if r["type"] == "segment"
+             and r["conn"] == conns[2]["id"]]
+    flags3 = [r["flags"] for _, r in segs3]
+    check(flags3[:4] == ["SYN", "SYN", "SYN+ACK", "ACK"], "third connection: %s" % flags3, out)
+    check("retransmit" in segs3[1][1]["notes"], "the second SYN is not a retransmission", out)
+    acc = said(recs, "accept() returned")
+    check(len(acc) == 1 and segs3[0][0] < i_drop < segs3[1][0] < acc[0] < segs3[2][0],
+          "order: SYN, drop, retransmitted SYN, accept(), SYN+ACK", out)
+    k = [r for r in of(recs, "kernel") if r["step"] == d["step"]]
+    check(any(r["socket"] == "server" and not r["present"] for r in k),
+          "the kernel kept a socket for the dropped SYN", out)
+
+
+def check_syn_cookies(recs, out):
+    conns = of(recs, "conn")
+    check(len(conns) == 1 and conns[0]["outcome"] == "complete", "one complete handshake", out)
+    check(conns[0].get("syn_cookie") is True, "conn syn_cookie %r" % conns[0].get("syn_cookie"),
+          out)
+    agrees = all_agree(recs, out)
+    noted = [a for a in agrees if a.get("note")]
+    check(noted and all(a["wire_server"] == "SYN_RECV" and a["kernel_server"] == "CLOSED"
+                        for a in noted), "no agree with the cookie note: %s" % agrees, out)
+    check(all("note" not in a for a in agrees if a["wire_server"] == a["kernel_server"]),
+          "a note where the states agree", out)
+    check(any(a["on_wire"] and a["on_wire"].startswith("SYN+ACK ") for a in noted),
+          "the cookie SYN+ACK on the wire is not compared", out)
+    check(not [r for r in of(recs, "kernel") if r["socket"] == "server" and r["present"]
+               and r["request"]], "a request socket appeared with cookies", out)
+    cook = of(recs, "listener")
+    check(len(cook) == 1 and cook[0]["event"] == "syn-cookie"
+          and cook[0]["counters"]["SyncookiesSent"] >= 1, "syn-cookie record: %s" % cook, out)
+
+
+def case_demo_backlog_full():
+    check_backlog_full(*demo_run(["--backlog-full"]))
+    recs, out = demo_run(["--backlog-full", "--ipv6"])
+    check_backlog_full(recs, out)
+    check(of(recs, "conn")[0]["client"].startswith("[fd00:7473:686b::1]:"), "not IPv6", out)
+    check_backlog_full(*demo_run(["--backlog-full", "--slow=0.1"]))
+
+
+def case_demo_syn_cookies():
+    check_syn_cookies(*demo_run(["--syn-cookies"]))
+    check_syn_cookies(*demo_run(["--syn-cookies", "--ipv6"]))
+    check_syn_cookies(*demo_run(["--syn-cookies"], step=True))
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 
