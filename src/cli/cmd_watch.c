@@ -91,6 +91,9 @@ void cmd_watch_help(FILE *out)
             "  sudo setcap cap_net_raw,cap_net_admin=eip $(command -v " CLI_PROG ")\n"
             "As root, watch drops to user '" WATCH_DEFAULT_USER "' once the capture is open\n"
             "(and the -w file created), unless --keep-root.\n"
+            "When a SYN to one of this host's own listeners goes unanswered, watch\n"
+            "asks the kernel why (the listener's accept queue, the TCP counters of\n"
+            "/proc/net/netstat) and says so in a 'kernel' line; --no-kernel: off.\n"
             "With --ladder each segment is drawn as it is seen; the lane header is\n"
             "drawn again whenever the next segment belongs to another connection.\n");
 }

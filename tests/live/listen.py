@@ -8,6 +8,8 @@
   records that say so; `--no-kernel` reports none of it.
 - watch_syncookies: with net.ipv4.tcp_syncookies=2, a complete handshake has
   syn_cookie true and a "syn-cookie" record.
+- watch_no_counters: counters that cannot be read give one note on stderr,
+  and watch goes on with the wire alone.
 - demo_backlog_full, demo_syn_cookies: `demo --json` tells those stories,
   with every agree ok true (also in slow motion, --step and --ipv6).
 
@@ -122,11 +124,13 @@ def capturing(pid):
     return False
 
 
-def watching(port, extra, body):
-    """Run `watch --json` on lo for `port` while body() runs, then Ctrl-C."""
+def watching(port, extra, body, wrap=(), want_err=""):
+    """Run `watch --json` on lo for `port` while body() runs, then Ctrl-C.
+    wrap: a command that execs the rest (same pid)."""
     path = os.path.join(WORK, "watch.json")
     with open(path, "w") as f:
-        p = subprocess.Popen([BIN, "watch", "-i", "lo", "--json"] + extra + ["tcp port %d" % port],
+        p = subprocess.Popen(list(wrap) + [BIN, "watch", "-i", "lo", "--json"] + extra
+                             + ["tcp port %d" % port],
                              stdout=f, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
     try:
         deadline = time.monotonic() + 10
@@ -150,7 +154,7 @@ def watching(port, extra, body):
     err = p.stderr.read()
     out = open(path).read()
     check(p.returncode == 0, "watch exit status %d: %s" % (p.returncode, err), out)
-    check(err == "", "unexpected stderr: " + err, out)
+    check(err == want_err, "stderr %r, expected %r" % (err, want_err), out)
     return records(out), out
 
 
@@ -251,6 +255,34 @@ def case_watch_syncookies():
     cook = [r for r in of(recs, "listener") if r["event"] == "syn-cookie"]
     check(len(cook) == 1 and cook[0]["conn"] == conns[0]["id"] and cook[0]["reason"] is None
           and cook[0]["counters"]["SyncookiesSent"] >= 1, "syn-cookie record %s" % cook, out)
+
+
+def case_watch_no_counters():
+    """Counters that cannot be read: one note on stderr, and watch goes on
+    with the wire alone. A procfs mounted with subset=pid (Linux 5.8+) in a
+    private mount namespace has no /proc/net."""
+    r = subprocess.run(["unshare", "-m", "sh", "-c", "mount -t proc -o subset=pid proc /proc"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        print("SKIPPED: cannot mount a procfs without /proc/net: " + r.stderr.strip())
+        sys.exit(77)
+    srv, port = listener(1)
+    held = []
+    note = ("tcpshake: note: no kernel view: cannot read /proc/net/netstat: No such file or "
+            "directory; unanswered SYNs get no reason (--no-kernel silences this)\n")
+    wrap = ["unshare", "-m", "sh", "-c", 'mount -t proc -o subset=pid proc /proc && exec "$@"',
+            "sh"]
+    try:
+        recs, out = watching(port, [], lambda: four_clients(port, held), wrap=wrap, want_err=note)
+    finally:
+        for c in held:
+            c.close()
+        srv.close()
+    conns = of(recs, "conn")
+    check(sorted(c["outcome"] for c in conns) == ["complete"] * 2 + ["unanswered"] * 2,
+          "the wire alone still tells the outcomes", out)
+    check(not of(recs, "listener") and all("unanswered_reason" not in c for c in conns),
+          "kernel fields without a kernel view", out)
 
 
 # --- demo -------------------------------------------------------------------
@@ -359,6 +391,7 @@ def case_demo_backlog_full():
     check_backlog_full(recs, out)
     check(of(recs, "conn")[0]["client"].startswith("[fd00:7473:686b::1]:"), "not IPv6", out)
     check_backlog_full(*demo_run(["--backlog-full", "--slow=0.1"]))
+    check_backlog_full(*demo_run(["--backlog-full"], step=True))
 
 
 def case_demo_syn_cookies():
