@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "frame.h"
+#include "klisten.h"
 #include "kview.h"
 #include "netaddr.h"
 
@@ -46,12 +47,21 @@ enum demo_mode {
  *   connect() fails with ECONNREFUSED.
  * RESET: accepted, then the server aborts (SO_LINGER {1, 0} + close()):
  *   RST, the client's recv() fails with ECONNRESET.
- * (A "backlog full" scenario is left out on purpose: what happens then
- * depends on SYN retransmission timers and sysctls, not on the demo.) */
+ * BACKLOG_FULL (WIRE only): listen(1) and no accept(): two clients get in
+ *   (Linux admits backlog + 1), the third client's SYN is dropped by the
+ *   server's kernel; the wire holds the client kernel's retransmission
+ *   while the server accept()s, then lets it cross: it gets in.
+ * SYN_COOKIES (WIRE only): net.ipv4.tcp_syncookies=2 in the server's
+ *   namespace: the SYN+ACK carries a cookie, no request socket exists
+ *   until the ACK creates the connection.
+ * The wire decides when each segment arrives, which makes the last two
+ * deterministic (docs/DEMO.md, "A listener under load"). */
 #define DEMO_SCENARIO_MAP(X)       \
     X(GRACEFUL, "graceful")        \
     X(REFUSED, "refused")          \
-    X(RESET, "reset")
+    X(RESET, "reset")              \
+    X(BACKLOG_FULL, "backlog-full") \
+    X(SYN_COOKIES, "syn-cookies")
 
 enum demo_scenario {
 #define X(n, s) DEMO_SCENARIO_##n,
@@ -163,6 +173,10 @@ struct demo_kernel_view {
                                  waits in the capture buffer. Checked after the
                                  sockets were read, so false means every segment
                                  sent up to the snapshot has been reported */
+    uint16_t cport;           /* the client the snapshot follows (the newest) */
+    bool have_counters;       /* WIRE: delta below is valid */
+    struct kl_counters delta; /* the server namespace's TCP counters, risen
+                                 since the previous snapshot (klisten.h) */
 };
 
 /* WIRE, holding (slow_ns or step): a kernel retransmitted a segment while

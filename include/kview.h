@@ -58,6 +58,11 @@ struct kview_sock {
     uint32_t timer_ms;            /* sock_diag: time left on the pending timer
                                      (TIME_WAIT, SYN+ACK retransmit); 0 = none */
     uint32_t rtt_us;              /* TCP_INFO: smoothed RTT; 0 if unknown */
+    uint32_t rqueue, wqueue;      /* LISTEN: connections waiting for accept() and
+                                     the backlog (idiag_rqueue/idiag_wqueue, or
+                                     TCP_INFO's tcpi_unacked/tcpi_sacked: what
+                                     ss -lt shows as Recv-Q/Send-Q); else the
+                                     sock_diag queues in bytes, 0 from TCP_INFO */
 };
 
 /* Kernel spelling of a state number ("FIN_WAIT1", "CLOSE", ...);
@@ -85,8 +90,12 @@ int kview_diag_open(char errbuf[ERRBUF_SIZE]);
  * errbuf. The dump is bounded in time (5 s in all). */
 int kview_dump_fd(int diag_fd, int family, uint16_t port, struct kview_sock *out,
                   size_t cap, char errbuf[ERRBUF_SIZE]);
-/* Same, with a diag socket opened and closed in the calling thread's
- * current network namespace. */
+/* Every listening socket (IPv4 and IPv6, any port), with rqueue/wqueue:
+ * the accept queue and backlog. Count as kview_dump_fd(), or -1. */
+int kview_listeners_fd(int diag_fd, struct kview_sock *out, size_t cap,
+                       char errbuf[ERRBUF_SIZE]);
+/* Same as kview_dump_fd, with a diag socket opened and closed in the
+ * calling thread's current network namespace. */
 int kview_dump(int family, uint16_t port, struct kview_sock *out, size_t cap,
                char errbuf[ERRBUF_SIZE]);
 

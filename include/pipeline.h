@@ -29,6 +29,13 @@ const struct tracker_stats *pipeline_tracker_stats(const struct pipeline *pl);
 /* What the last frame fed did (no conn and no changes if it did not decode);
  * valid until the next pipeline call. */
 const struct trk_verdict *pipeline_last_verdict(const struct pipeline *pl);
+/* The last frame fed, decoded (valid until the next pipeline call; its
+ * layer says how far decoding got). */
+const struct pkt *pipeline_last_pkt(const struct pipeline *pl);
+/* The kernel's word on a connection: tracker_kernel_note(). */
+bool pipeline_kernel_note(struct pipeline *pl, const struct ip_addr *a, uint16_t ap,
+                          const struct ip_addr *b, uint16_t bp, uint64_t id, unsigned reason,
+                          unsigned cookie);
 /* Records emitted so far (watch -c N). */
 uint64_t pipeline_conns_ended(const struct pipeline *pl);
 

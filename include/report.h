@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "decode.h"
+#include "klisten.h"
 #include "tracker.h"
 
 /* reporter.flags */
@@ -67,6 +68,9 @@ struct rpt_ksock {
     struct ip_addr laddr, raddr; /* raddr.family 0: not connected */
     uint16_t lport, rport;
     uint32_t timer_ms;         /* time left on its timer (TIME_WAIT, SYN+ACK retransmit); 0 = none */
+    bool listening;            /* a LISTEN socket: the two below are valid */
+    uint32_t accept_queue;     /* connections waiting for accept() */
+    uint32_t backlog;          /* listen()'s backlog */
 };
 
 #define RPT_KSOCK_MAX 3
@@ -92,6 +96,8 @@ struct rpt_agree {
     const char *on_wire;       /* a segment held on the wire ("SYN+ACK server -> client"):
                                   the wire side counts it as sent but not yet received;
                                   NULL when none */
+    const char *note;          /* ok despite different states: why that is expected
+                                  (a SYN cookie keeps no request socket); NULL when none */
 };
 
 /* Demo slow motion: a kernel retransmitted a segment the wire was holding
@@ -102,6 +108,20 @@ struct rpt_held_copy {
     const char *segment;       /* "SYN", "PSH+ACK 12 bytes" */
     uint64_t after_ns;         /* since the first copy */
     uint32_t count;            /* copies of this segment kept back so far */
+};
+
+/* watch (a SYN to a local listener) and demo: what the listener's kernel
+ * did with a SYN (issue 16; klisten.h has the rules). Plain values. */
+struct rpt_listener {
+    uint64_t ts_ns;
+    uint64_t conn;             /* the connection's id; 0 = none known */
+    uint32_t step;             /* demo: the kernel snapshot it goes with; 0 = watch */
+    uint8_t event;             /* enum kl_event */
+    uint8_t reason;            /* enum kl_reason (KL_REASON_NONE for a cookie) */
+    struct ip_addr caddr, saddr; /* the connection: client and server */
+    uint16_t cport, sport;
+    struct kl_listener l;      /* l.found false: nothing listens there */
+    struct kl_counters delta;  /* the counters' rise since the previous sample */
 };
 
 struct reporter_ops {
@@ -133,6 +153,8 @@ struct reporter_ops {
     /* The run's first frame time, when a filter in front may hold the first
      * events back: relative times stay relative to the first frame. */
     void (*epoch)(struct reporter *r, uint64_t ts_ns);
+    /* What a local listener's kernel did with a SYN (watch, demo). */
+    void (*listener)(struct reporter *r, const struct rpt_listener *l);
 };
 
 struct reporter {
@@ -219,6 +241,7 @@ void reporter_kernel(struct reporter *r, const struct rpt_kernel *k);
 void reporter_agree(struct reporter *r, const struct rpt_agree *a);
 void reporter_held_copy(struct reporter *r, const struct rpt_held_copy *h);
 void reporter_epoch(struct reporter *r, uint64_t ts_ns);
+void reporter_listener(struct reporter *r, const struct rpt_listener *l);
 
 /* --outcome / --slower-than: a reporter in front of `inner` (which it owns)
  * that passes on only the connections whose outcome bit (1 << enum

@@ -180,6 +180,11 @@ struct conn {
     uint8_t anomalies;      /* CONN_ANOM_* */
     uint8_t lru_list;       /* table links (private to the tracker) */
     uint8_t pending;        /* TRK_P_*: verdicts later segments may revise (private) */
+    /* The kernel's word (watch on a local listener, issue 16; klisten.h),
+     * set through tracker_kernel_note(); all 0 when it never looked. */
+    uint8_t k_reason : 4;   /* enum kl_reason: why its SYN went unanswered */
+    uint8_t k_cookie : 2;   /* enum kl_cookie: did its SYN+ACK carry a cookie */
+    uint8_t k_seen : 1;     /* the kernel view looked: a SYN to a local address */
     uint16_t syn_retransmits, synack_retransmits;
     uint32_t hash;
     uint32_t lru_prev, lru_next;
@@ -269,6 +274,14 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
 /* Mark an ended connection as emitted and count its outcome; the entry
  * lingers (CFG_TO_CLOSE_S) to absorb stragglers. */
 void tracker_emit(struct tracker *t, const struct conn *c, uint64_t ts_ns);
+
+/* The kernel's word on connection `id`, found by its 4-tuple (either
+ * direction) and still holding that id: sets k_seen, and k_reason and
+ * k_cookie when not 0 (klisten.h). For the I/O shell, which reads the
+ * kernel (watch, issue 16). Returns false when the connection is gone. */
+bool tracker_kernel_note(struct tracker *t, const struct ip_addr *a, uint16_t ap,
+                         const struct ip_addr *b, uint16_t bp, uint64_t id, unsigned reason,
+                         unsigned cookie);
 
 /* Expire entries whose state timeout has passed at packet time now_ns:
  * decides outcomes (unanswered, half-open), emits records, frees lingering

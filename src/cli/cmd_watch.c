@@ -21,8 +21,9 @@
 #include "pipeline.h"
 #include "report.h"
 #include "tracker.h"
+#include "watch_kernel.h"
 
-enum { OPT_KEEP_ROOT = 256 };
+enum { OPT_KEEP_ROOT = 256, OPT_NO_KERNEL };
 
 #define WATCH_DEFAULT_USER "nobody"
 
@@ -53,6 +54,9 @@ static const struct cli_opt watch_opts[] = {
     { 'D', "list-interfaces", NULL, "list the interfaces -i can name (as tcpdump -D), then exit" },
     { 'Z', "user", "USER", "after opening the capture, drop root to USER (default nobody)" },
     { OPT_KEEP_ROOT, "keep-root", NULL, "do not drop root after opening the capture" },
+    { OPT_NO_KERNEL, "no-kernel", NULL,
+      "do not ask the kernel why a SYN to a local listener went unanswered\n"
+      "                         (its accept queue and TCP counters; docs/NDJSON.md)" },
     { CLI_OPT_MAX_CONNS, "max-conns", "N", "connection table size, 16..67108864 (default 262144)" },
     { CLI_OPT_TIMEOUT, "timeout", "STATE=SECONDS",
       "packet-time timeout of a state (repeatable; conntrack's defaults):\n"
@@ -84,6 +88,9 @@ void cmd_watch_help(FILE *out)
             "  sudo setcap cap_net_raw,cap_net_admin=eip $(command -v " CLI_PROG ")\n"
             "As root, watch drops to user '" WATCH_DEFAULT_USER "' once the capture is open\n"
             "(and the -w file created), unless --keep-root.\n"
+            "When a SYN to one of this host's own listeners goes unanswered, watch\n"
+            "asks the kernel why (the listener's accept queue, the TCP counters of\n"
+            "/proc/net/netstat) and says so in a 'kernel' line; --no-kernel: off.\n"
             "With --ladder each segment is drawn as it is seen; the lane header is\n"
             "drawn again whenever the next segment belongs to another connection.\n");
 }
@@ -96,6 +103,7 @@ struct watch_args {
     const char *user;
     char *bpf;
     bool keep_root;
+    bool no_kernel;              /* --no-kernel */
     bool user_given;             /* -Z named the user: files are created as it */
     unsigned long buffer_mb;
     struct cli_track_opts t;     /* output and tracker options */
@@ -151,6 +159,7 @@ static int parse_args(int argc, char **argv, struct watch_args *a)
             break;
         case 'Z': a->user = optarg; a->user_given = true; break;
         case OPT_KEEP_ROOT: a->keep_root = true; break;
+        case OPT_NO_KERNEL: a->no_kernel = true; break;
         case 'D': return cli_list_interfaces();
         case 'B':
             if (cli_parse_ulong(optarg, 1, 4096, &a->buffer_mb) != 0) {
@@ -243,7 +252,7 @@ static uint64_t wall_ns(void)
 /* Capture until a signal, -c N, or an error. */
 static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rotator *w,
                             const struct cli_track_opts *lim, char *errbuf, char *werr,
-                            bool *write_failed)
+                            bool *write_failed, struct wkernel *wk, struct reporter *rep)
 {
     struct frame f;
     enum capture_err err = CAPTURE_ERR_NONE;
@@ -251,6 +260,7 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rot
         int rc = capture_next(cap, &f, &err, errbuf);
         if (rc == CAPTURE_FRAME) {
             pipeline_feed(pl, &f);
+            wkernel_frame(wk, pl, rep);
             if (w && !*write_failed) {
                 /* pcapng: a comment on each segment that changed a state,
                  * so Wireshark shows tcpshake's verdicts. */
@@ -274,6 +284,7 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rot
             /* An idle link: live packet times are wall-clock times, so let
              * the tracker's timeouts see the clock move. */
             pipeline_tick(pl, wall_ns());
+            wkernel_tick(wk, pl, rep);
             fflush(stdout);
         } else if (rc == CAPTURE_EOF) {
             return CAPTURE_ERR_NONE;
@@ -300,6 +311,7 @@ int cmd_watch(int argc, char **argv)
     char filter_desc[1024];
     struct rpt_meta meta;
     bool write_failed = false;
+    struct wkernel *wk = NULL;
     uint64_t rx, drop, ifdrop;
     int status = parse_args(argc, argv, &a);
 
@@ -359,7 +371,12 @@ int cmd_watch(int argc, char **argv)
         capture_close(cap);
         return status;
     }
+    /* The kernel's view of local listeners: opened in the namespace watch
+     * captures in, before root and the capabilities go (issue 16). */
+    if (!a.no_kernel)
+        wk = wkernel_open();
     if (!a.keep_root && drop_root(a.user) != 0) {
+        wkernel_close(wk);
         rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_USAGE);
@@ -368,6 +385,7 @@ int cmd_watch(int argc, char **argv)
      * (setcap) or --keep-root gives them all up, every set (issue 20). */
     if (privs_drop_all(errbuf) != 0) {
         cli_error("%s", errbuf);
+        wkernel_close(wk);
         rotator_close(w, errbuf);
         capture_close(cap);
         return cli_views_finish(&a.views, EXIT_PRIV);
@@ -391,6 +409,7 @@ int cmd_watch(int argc, char **argv)
         status = EXIT_INTERNAL;
     }
     if (!rep) {
+        wkernel_close(wk);
         rotator_close(w, errbuf);
         capture_close(cap);
         return status;
@@ -400,6 +419,7 @@ int cmd_watch(int argc, char **argv)
     pl = pipeline_new(capture_link_type(cap), &tcfg, rep);
     if (!pl) {
         cli_error("out of memory");
+        wkernel_close(wk);
         reporter_destroy(rep);
         rotator_close(w, errbuf);
         capture_close(cap);
@@ -417,7 +437,7 @@ int cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
 
     errbuf[0] = '\0';
-    err = run(cap, pl, w, &a.t, errbuf, werr, &write_failed);
+    err = run(cap, pl, w, &a.t, errbuf, werr, &write_failed, wk, rep);
     if (err != CAPTURE_ERR_NONE)
         pipeline_run_stats(pl)->input_error = errbuf;
     if (capture_stats(cap, &rx, &drop, &ifdrop) == 0) {
@@ -431,8 +451,11 @@ int cmd_watch(int argc, char **argv)
      * a line of its own, not "^C-- summary". */
     if (g_stop == SIGINT && isatty(STDOUT_FILENO))
         fputc('\n', stdout);
-    if (!cli_output_failed())
+    if (!cli_output_failed()) {
+        wkernel_finish(wk, pl, rep);
         pipeline_finish(pl);
+    }
+    wkernel_close(wk);
     a.views.have_conns = true;
     a.views.conns_seen = pipeline_tracker_stats(pl)->connections;
 

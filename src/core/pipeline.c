@@ -173,6 +173,18 @@ const struct trk_verdict *pipeline_last_verdict(const struct pipeline *pl)
     return &pl->last;
 }
 
+const struct pkt *pipeline_last_pkt(const struct pipeline *pl)
+{
+    return &pl->pkt;
+}
+
+bool pipeline_kernel_note(struct pipeline *pl, const struct ip_addr *a, uint16_t ap,
+                          const struct ip_addr *b, uint16_t bp, uint64_t id, unsigned reason,
+                          unsigned cookie)
+{
+    return tracker_kernel_note(pl->trk, a, ap, b, bp, id, reason, cookie);
+}
+
 void pipeline_tick(struct pipeline *pl, uint64_t now_ns)
 {
     if (pl->finished)

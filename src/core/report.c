@@ -37,6 +37,12 @@ void reporter_epoch(struct reporter *r, uint64_t ts_ns)
         r->ops->epoch(r, ts_ns);
 }
 
+void reporter_listener(struct reporter *r, const struct rpt_listener *l)
+{
+    if (r && r->ops && r->ops->listener)
+        r->ops->listener(r, l);
+}
+
 void reporter_agree(struct reporter *r, const struct rpt_agree *a)
 {
     if (r && r->ops && r->ops->agree)

@@ -13,7 +13,7 @@
 #include "report.h"
 #include "tracker.h"
 
-enum ev_kind { EV_SEGMENT, EV_TIMER };
+enum ev_kind { EV_SEGMENT, EV_TIMER, EV_LISTENER };
 
 /* One held event, with a copy of the connection as it was then: a view
  * drawn later must show the states of that moment. */
@@ -25,6 +25,7 @@ struct held_ev {
     struct trk_change ch;
     uint64_t ts_ns;
     struct conn c;
+    struct rpt_listener l;   /* EV_LISTENER */
 };
 
 /* Per connection (by id): undecided, kept or dropped. */
@@ -114,6 +115,8 @@ static void replay(struct filter_rep *f, struct held_ev *e)
         e->v.conn = &e->c;
         if (in->ops->segment)
             in->ops->segment(in, &e->p, &e->v);
+    } else if (e->kind == EV_LISTENER) {
+        reporter_listener(in, &e->l);
     } else if (in->ops->timer_change) {
         in->ops->timer_change(in, &e->c, &e->ch, e->ts_ns);
     }
@@ -241,6 +244,25 @@ static void f_conn_end(struct reporter *r, const struct conn *c, enum trk_end wh
         f->inner->ops->conn_end(f->inner, c, why, ts_ns);
 }
 
+/* A listener record goes with its connection: held, kept or dropped as
+ * its lines are (one without a connection passes). */
+static void f_listener(struct reporter *r, const struct rpt_listener *l)
+{
+    struct filter_rep *f = (struct filter_rep *)r;
+    struct held_conn *h = l->conn ? slot_for(f, l->conn, false) : NULL;
+    epoch(f, l->ts_ns);
+    if (h && h->d == UNDECIDED) {
+        struct held_ev *e = hold_new(f, h);
+        if (e) {
+            e->kind = EV_LISTENER;
+            e->l = *l;
+        }
+        return;
+    }
+    if (!l->conn || (h && h->d == KEEP))
+        reporter_listener(f->inner, l);
+}
+
 static void f_finish(struct reporter *r, const struct run_stats *rs,
                      const struct tracker_stats *ts)
 {
@@ -277,6 +299,7 @@ static const struct reporter_ops filter_ops = {
     .finish = f_finish,
     .destroy = f_destroy,
     .epoch = f_epoch,
+    .listener = f_listener,
 };
 
 struct reporter *report_filter_new(struct reporter *inner, unsigned outcomes,

@@ -212,6 +212,17 @@ static void json_conn_end(struct reporter *r, const struct conn *c, enum trk_end
     json_u64(&j, "server_packets", sv->pkts);
     json_u64(&j, "client_bytes", cl->bytes);
     json_u64(&j, "server_bytes", sv->bytes);
+    if (c->k_seen) { /* only then: watch asked a local listener's kernel (issue 16) */
+        const char *reason = kl_reason_name(c->k_reason);
+        if (c->outcome == HS_UNANSWERED)
+            json_str(&j, "unanswered_reason", reason ? reason : "unknown");
+        else
+            json_null(&j, "unanswered_reason");
+        if (c->k_cookie == KL_COOKIE_UNKNOWN)
+            json_null(&j, "syn_cookie");
+        else
+            json_bool(&j, "syn_cookie", c->k_cookie == KL_COOKIE_YES);
+    }
     put_options(&j, "client_options", cl);
     put_options(&j, "server_options", sv);
     json_arr_open(&j, "anomalies");
@@ -384,6 +395,10 @@ static void json_kernel(struct reporter *r, const struct rpt_kernel *k)
                 json_u64(&j, "timer_ms", s->timer_ms);
             else
                 json_null(&j, "timer_ms");
+            if (s->listening) { /* the accept queue (issue 16) */
+                json_u64(&j, "accept_queue", s->accept_queue);
+                json_u64(&j, "backlog", s->backlog);
+            }
         } else {
             json_null(&j, "state");
             json_null(&j, "kernel_state");
@@ -412,6 +427,8 @@ static void json_agree(struct reporter *r, const struct rpt_agree *a)
     json_str(&j, "wire_server", tcp_state_name((enum tcp_state)a->wire[TRK_SERVER]));
     json_str(&j, "kernel_server", tcp_state_name((enum tcp_state)a->kernel[TRK_SERVER]));
     json_str(&j, "on_wire", a->on_wire);
+    if (a->note) /* only then: ok although the states differ (issue 16) */
+        json_str(&j, "note", a->note);
     json_end(&j);
 }
 
@@ -427,6 +444,45 @@ static void json_held_copy(struct reporter *r, const struct rpt_held_copy *h)
     json_str(&j, "segment", h->segment);
     put_ts(&j, "after", h->after_ns);
     json_u64(&j, "count", h->count);
+    json_end(&j);
+}
+
+/* What a local listener's kernel did with a SYN (issue 16). */
+static void json_listener(struct reporter *r, const struct rpt_listener *k)
+{
+    struct json j;
+    unsigned i;
+    if (r->flags & RPT_QUIET)
+        return;
+    json_begin(&j, r->out);
+    json_str(&j, "type", "listener");
+    put_ts(&j, "ts", k->ts_ns);
+    if (k->conn)
+        json_u64(&j, "conn", k->conn);
+    else
+        json_null(&j, "conn");
+    if (k->step)
+        json_u64(&j, "step", k->step);
+    else
+        json_null(&j, "step");
+    json_str(&j, "event", kl_event_name(k->event));
+    json_str(&j, "reason", kl_reason_name(k->reason));
+    put_endpoint(&j, "client", &k->caddr, k->cport);
+    put_endpoint(&j, "server", &k->saddr, k->sport);
+    if (k->l.found) {
+        put_endpoint(&j, "listener", &k->l.addr, k->l.port);
+        json_u64(&j, "accept_queue", k->l.queue);
+        json_u64(&j, "backlog", k->l.backlog);
+    } else {
+        json_null(&j, "listener");
+        json_null(&j, "accept_queue");
+        json_null(&j, "backlog");
+    }
+    json_obj_open(&j, "counters");
+    for (i = 0; i < KL__COUNT; i++)
+        if (k->delta.have & (1u << i))
+            json_u64(&j, kl_counter_name(i), k->delta.v[i]);
+    json_obj_close(&j);
     json_end(&j);
 }
 
@@ -446,6 +502,7 @@ static const struct reporter_ops json_ops = {
     .kernel = json_kernel,
     .agree = json_agree,
     .held_copy = json_held_copy,
+    .listener = json_listener,
 };
 
 void report_json_meta(struct reporter *r, const struct rpt_meta *m)

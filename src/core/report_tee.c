@@ -64,6 +64,13 @@ static void tee_epoch(struct reporter *r, uint64_t ts_ns)
     reporter_epoch(t->b, ts_ns);
 }
 
+static void tee_listener(struct reporter *r, const struct rpt_listener *l)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_listener(t->a, l);
+    reporter_listener(t->b, l);
+}
+
 static void tee_destroy(struct reporter *r)
 {
     struct tee_rep *t = (struct tee_rep *)r;
@@ -80,6 +87,7 @@ static const struct reporter_ops tee_ops = {
     .finish = tee_finish,
     .destroy = tee_destroy,
     .epoch = tee_epoch,
+    .listener = tee_listener,
 };
 
 struct reporter *report_tee_new(struct reporter *a, struct reporter *b)

@@ -522,6 +522,11 @@ static void text_conn_end(struct reporter *r, const struct conn *c, enum trk_end
         lput(&l, trk_end_name(why));
         lput_n(&l, ")", 1);
     }
+    /* The kernel's word, when watch asked it (issue 16). */
+    if (c->k_seen && c->outcome == HS_UNANSWERED)
+        lp(&l, "  kernel %s", kl_reason_name(c->k_reason) ? kl_reason_name(c->k_reason) : "unknown");
+    if (c->k_seen && c->k_cookie == KL_COOKIE_YES)
+        lput(&l, "  syn-cookie");
     if ((r->flags & RPT_VERBOSE) && c->anomalies) {
         bool first = true;
         lp(&l, "  anomalies ");
@@ -708,6 +713,9 @@ static void text_kernel(struct reporter *r, const struct rpt_kernel *k)
         lp(&l, "%s %s%s", s->socket ? s->socket : "?",
            s->present && s->kernel_state ? s->kernel_state : "-",
            s->present && s->request ? " (request)" : "");
+        /* The accept queue when it is at its limit (issue 16). */
+        if (s->present && s->listening && s->backlog && s->accept_queue >= s->backlog)
+            lp(&l, " (%u waiting, backlog %u)", (unsigned)s->accept_queue, (unsigned)s->backlog);
         if (i + 1 < k->n)
             lpad(&l, start + col_ksock[i], 2);
     }
@@ -722,7 +730,8 @@ static void text_agree(struct reporter *r, const struct rpt_agree *a)
     if (r->flags & RPT_QUIET)
         return;
     put_tag(t, &l, a->ts_ns, a->ok ? "agree" : "DIFFER");
-    lp(&l, "%s", a->ok ? "wire = kernel:" : "wire != kernel:");
+    lp(&l, "%s", a->note ? "wire and kernel differ as expected:"
+                 : a->ok ? "wire = kernel:" : "wire != kernel:");
     for (side = 0; side < 2; side++) {
         lp(&l, "%s %s ", side ? "," : "", report__side_name(side));
         if (a->wire[side] == a->kernel[side])
@@ -736,6 +745,8 @@ static void text_agree(struct reporter *r, const struct rpt_agree *a)
     }
     if (a->on_wire)
         lp(&l, " (%s on the wire: sent, not yet received)", a->on_wire);
+    if (a->note)
+        lp(&l, "; %s", a->note);
     lemit(&l, r->out);
 }
 
@@ -761,6 +772,33 @@ static void text_held_copy(struct reporter *r, const struct rpt_held_copy *h)
     lemit(&l, r->out);
 }
 
+/* What a local listener's kernel did with a SYN (issue 16): watch puts it
+ * beside the connection's lines, the demo beside its snapshot:
+ *   TIME #3    127.0.0.1:46406 > 127.0.0.1:8080   kernel   # the kernel dropped this SYN: ...
+ *   TIME       kernel # the kernel dropped this SYN: ...          (demo) */
+static void text_listener(struct reporter *r, const struct rpt_listener *k)
+{
+    struct text_rep *t = (struct text_rep *)r;
+    struct line l = { .n = 0 };
+    char sentence[320];
+    size_t start;
+    if (r->flags & RPT_QUIET)
+        return;
+    kl_describe((enum kl_event)k->event, (enum kl_reason)k->reason, &k->l, &k->delta, sentence,
+                sizeof(sentence));
+    if (k->step) {
+        put_tag(t, &l, k->ts_ns, "kernel");
+    } else {
+        put_head(t, &l, k->ts_ns, k->conn);
+        put_endpoints(t, &l, &k->caddr, k->cport, &k->saddr, k->sport);
+        start = l.n;
+        lput(&l, "kernel");
+        lpad(&l, start + COL_FLAGS, 1);
+    }
+    lp(&l, "# %s", sentence);
+    lemit(&l, r->out);
+}
+
 static void text_destroy(struct reporter *r)
 {
     free(r);
@@ -778,6 +816,7 @@ static const struct reporter_ops text_ops = {
     .agree = text_agree,
     .held_copy = text_held_copy,
     .epoch = text_epoch,
+    .listener = text_listener,
 };
 
 void report_text_set_time(struct reporter *r, enum rpt_time mode, int32_t tz_offset_s)

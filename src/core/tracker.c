@@ -150,6 +150,22 @@ void tracker_free(struct tracker *t)
     free(t);
 }
 
+bool tracker_kernel_note(struct tracker *t, const struct ip_addr *a, uint16_t ap,
+                         const struct ip_addr *b, uint16_t bp, uint64_t id, unsigned reason,
+                         unsigned cookie)
+{
+    int a_is_ep0;
+    struct conn *c = conntab_find(t->ct, a, ap, b, bp, &a_is_ep0);
+    if (!c || c->id != id)
+        return false;
+    c->k_seen = 1;
+    if (reason)
+        c->k_reason = (uint8_t)(reason & 0x0fu);
+    if (cookie)
+        c->k_cookie = (uint8_t)(cookie & 0x03u);
+    return true;
+}
+
 const struct tracker_stats *tracker_stats(const struct tracker *t)
 {
     struct tracker_stats *st = (struct tracker_stats *)&t->st;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "demo_int.h"
+#include "klread.h"
 #include "netns.h"
 
 /* The messages of the GRACEFUL exchange: 12 bytes each. */
@@ -311,7 +312,9 @@ int demo__snapshot(struct demo *d, const char *fmt, ...)
         kv.client.present = true;
         kv.client.k = *k;
     }
-    if (d->sfd >= 0) {
+    /* The server end of the current client's connection: the accepted fd
+     * if it is that one (the overload scenarios accept another first). */
+    if (d->sfd >= 0 && d->sfd_peer == d->cport) {
         if (from_fd(d, d->sfd, &kv.server) < 0)
             return -1;
     } else if (d->cport && (k = find_row(rows, n, &d->sip, d->port, &d->cip, d->cport))) {
@@ -328,6 +331,17 @@ int demo__snapshot(struct demo *d, const char *fmt, ...)
     for (i = 0; i < n && i < DEMO_DIAG_MAX; i++)
         kv.diag[i] = rows[i];
     kv.ndiag = i;
+    kv.cport = d->cport;
+    /* WIRE: the server namespace's TCP counters, risen since the last
+     * snapshot (issue 16: drops and cookies). */
+    if (d->kl) {
+        struct kl_counters now;
+        if (klread_counters(d->kl, &now, err) == 0) {
+            kl_delta(&d->kl_last, &now, &kv.delta);
+            d->kl_last = now;
+            kv.have_counters = true;
+        }
+    }
     /* After the sockets were read: a frame sent before that is waiting by
      * now (lo and veth deliver to packet sockets in the sender's softirq),
      * so "nothing in flight" means the wire side has seen all of it. */
@@ -359,7 +373,7 @@ static int pump(struct demo *d, int fd, short events, int timeout_ms, bool *read
 }
 
 /* Until fd is ready for `events`, at most wait_ms of active time. */
-static int wait_for(struct demo *d, int fd, short events, const char *what)
+int demo__wait_for(struct demo *d, int fd, short events, const char *what)
 {
     uint64_t deadline = demo__active_ms(d) + d->wait_ms;
     for (;;) {
@@ -378,7 +392,7 @@ static int wait_for(struct demo *d, int fd, short events, const char *what)
 }
 
 /* Move and report frames until none came for quiet_ms (at most wait_ms). */
-static int drain(struct demo *d)
+int demo__drain(struct demo *d)
 {
     uint64_t start = demo__active_ms(d), last = start;
     for (;;) {
@@ -404,7 +418,7 @@ static int drain(struct demo *d)
  * caller's side changed and the other side not yet. */
 static int settle(struct demo *d)
 {
-    return d->cfg->mode == DEMO_MODE_LOOPBACK ? drain(d) : 0;
+    return d->cfg->mode == DEMO_MODE_LOOPBACK ? demo__drain(d) : 0;
 }
 
 /* --- sockets ------------------------------------------------------------ */
@@ -455,13 +469,13 @@ static void close_fd(int *fd)
 }
 
 /* A server socket bound to sip:port (port 0: the kernel picks); listen()s
- * unless `holder`. Stores the port. */
-static int server_bind(struct demo *d, bool holder)
+ * (backlog d->backlog, else DEMO_BACKLOG) unless `holder`. Stores the port. */
+int demo__server_bind(struct demo *d, bool holder)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
     char ep[ENDPOINT_STRLEN];
-    int one = 1, fd;
+    int one = 1, fd, backlog = d->backlog ? d->backlog : DEMO_BACKLOG;
 
     fd = tcp_socket(d, true, true);
     if (fd < 0)
@@ -475,7 +489,7 @@ static int server_bind(struct demo *d, bool holder)
         fmt_ep(&d->sip, d->port, ep);
         return demo__fail(d, DEMO_ERR_SOCKET, e, "bind() on %s: %s", ep, strerror(e));
     }
-    if (!holder && listen(fd, DEMO_BACKLOG) < 0)
+    if (!holder && listen(fd, backlog) < 0)
         return demo__fail(d, DEMO_ERR_SOCKET, errno, "listen(): %s", strerror(errno));
     sl = sizeof(ss);
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0)
@@ -487,12 +501,12 @@ static int server_bind(struct demo *d, bool holder)
         demo__say(d, "socket() + bind() on %s, no listen(): the port is taken but accepts nothing",
                   ep);
     else
-        demo__say(d, "socket() + bind() + listen() on %s (backlog %d)", ep, DEMO_BACKLOG);
+        demo__say(d, "socket() + bind() + listen() on %s (backlog %d)", ep, backlog);
     return 0;
 }
 
 /* connect() from the client; expect success or ECONNREFUSED. */
-static int client_connect(struct demo *d, bool expect_ok)
+int demo__client_connect(struct demo *d, bool expect_ok)
 {
     struct sockaddr_storage ss;
     socklen_t sl;
@@ -500,6 +514,15 @@ static int client_connect(struct demo *d, bool expect_ok)
     bool wire = d->cfg->mode == DEMO_MODE_WIRE;
     int r, e, soerr = 0;
 
+    /* A previous client (the overload scenarios make several) stays open;
+     * the snapshots follow the newest. */
+    if (d->cfd >= 0) {
+        if (d->nxfd >= DEMO_EXTRA_FDS)
+            return demo__fail(d, DEMO_ERR_CONFIG, EMFILE, "demo: too many clients");
+        d->xfd[d->nxfd++] = d->cfd;
+        d->cfd = -1;
+        d->cport = 0;
+    }
     /* On the wire connect() must not block: the engine is the wire and has
      * to keep moving frames while the client connects. On lo the kernel
      * does the whole handshake inside the call; SO_SNDTIMEO bounds it. */
@@ -535,7 +558,7 @@ static int client_connect(struct demo *d, bool expect_ok)
         if (demo__snapshot(d, "after connect()") < 0)
             return -1;
         if (r < 0 && e == EINPROGRESS) {
-            if (wait_for(d, d->cfd, POLLOUT, "connect()") < 0)
+            if (demo__wait_for(d, d->cfd, POLLOUT, "connect()") < 0)
                 return -1;
             sl = sizeof(soerr);
             if (getsockopt(d->cfd, SOL_SOCKET, SO_ERROR, &soerr, &sl) < 0)
@@ -573,15 +596,20 @@ static int client_connect(struct demo *d, bool expect_ok)
     return 0;
 }
 
-static int server_accept(struct demo *d)
+int demo__server_accept(struct demo *d)
 {
     struct sockaddr_storage peer;
     socklen_t pl = sizeof(peer);
     struct ip_addr pa;
     char ep[ENDPOINT_STRLEN];
 
-    if (wait_for(d, d->lfd, POLLIN, "accept()") < 0)
+    if (demo__wait_for(d, d->lfd, POLLIN, "accept()") < 0)
         return -1;
+    if (d->sfd >= 0) { /* keep an earlier accepted socket open */
+        if (d->nxfd >= DEMO_EXTRA_FDS)
+            return demo__fail(d, DEMO_ERR_CONFIG, EMFILE, "demo: too many sockets");
+        d->xfd[d->nxfd++] = d->sfd;
+    }
     d->sfd = accept4(d->lfd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (d->sfd < 0)
         return demo__fail(d, DEMO_ERR_SOCKET, errno, "accept(): %s", strerror(errno));
@@ -591,7 +619,8 @@ static int server_accept(struct demo *d)
            peer.ss_family == AF_INET6 ? (const void *)&((struct sockaddr_in6 *)&peer)->sin6_addr
                                       : (const void *)&((struct sockaddr_in *)&peer)->sin_addr,
            peer.ss_family == AF_INET6 ? 16 : 4);
-    fmt_ep(&pa, sa_port(&peer), ep);
+    d->sfd_peer = sa_port(&peer);
+    fmt_ep(&pa, d->sfd_peer, ep);
     demo__say(d, "accept() returned fd %d from %s", d->sfd, ep);
     if (settle(d) < 0)
         return -1;
@@ -613,7 +642,7 @@ static int exchange(struct demo *d, int from, int to, const char *msg, const cha
     demo__say(d, "send() %zu bytes on %s", len, fname);
     if (settle(d) < 0 || demo__snapshot(d, "after send() on %s", fname) < 0)
         return -1;
-    if (wait_for(d, to, POLLIN, "recv()") < 0)
+    if (demo__wait_for(d, to, POLLIN, "recv()") < 0)
         return -1;
     n = recv(to, buf, sizeof(buf) - 1, 0);
     if (n < 0)
@@ -675,7 +704,7 @@ static int close_graceful(struct demo *d)
     close_fd(&d->cfd);
     if (settle(d) < 0 || demo__snapshot(d, "after close() client") < 0)
         return -1;
-    if (wait_for(d, d->sfd, POLLIN, "recv() of end of stream") < 0)
+    if (demo__wait_for(d, d->sfd, POLLIN, "recv() of end of stream") < 0)
         return -1;
     n = recv(d->sfd, buf, sizeof(buf), 0);
     if (n != 0)
@@ -683,7 +712,7 @@ static int close_graceful(struct demo *d)
                           "recv() on server: expected end of stream, got %s",
                           n < 0 ? errno_text(errno, et, sizeof(et)) : "data");
     demo__say(d, "recv() returned 0 on server: end of stream (the client's FIN)");
-    if (wait_fin_acked(d) < 0 || drain(d) < 0 ||
+    if (wait_fin_acked(d) < 0 || demo__drain(d) < 0 ||
         demo__snapshot(d, "after recv() of end of stream") < 0)
         return -1;
     demo__say(d, "close() server");
@@ -710,7 +739,7 @@ static int close_reset(struct demo *d)
     close_fd(&d->sfd);
     if (settle(d) < 0 || demo__snapshot(d, "after close() server") < 0)
         return -1;
-    if (wait_for(d, d->cfd, POLLIN, "recv() on client") < 0)
+    if (demo__wait_for(d, d->cfd, POLLIN, "recv() on client") < 0)
         return -1;
     n = recv(d->cfd, buf, sizeof(buf), 0);
     e = n < 0 ? errno : 0;
@@ -727,9 +756,9 @@ static int close_reset(struct demo *d)
 
 /* Let the last segments cross (the final ACK), close what is left, and
  * take the last snapshot: TIME_WAIT stays, everything else is gone. */
-static int finish(struct demo *d)
+int demo__finish(struct demo *d)
 {
-    if (drain(d) < 0)
+    if (demo__drain(d) < 0)
         return -1;
     if (d->cfd >= 0) {
         demo__say(d, "close() client");
@@ -738,6 +767,11 @@ static int finish(struct demo *d)
     if (d->hfd >= 0) {
         demo__say(d, "close() the bound socket");
         close_fd(&d->hfd);
+    }
+    if (d->nxfd) {
+        demo__say(d, "close() the %u other socket%s", d->nxfd, d->nxfd == 1 ? "" : "s");
+        while (d->nxfd)
+            close_fd(&d->xfd[--d->nxfd]);
     }
     if (d->lfd >= 0) {
         demo__say(d, "close() listener");
@@ -752,34 +786,38 @@ static int run_scenario(struct demo *d)
 {
     switch (d->cfg->scenario) {
     case DEMO_SCENARIO_GRACEFUL:
-        if (server_bind(d, false) < 0)
+        if (demo__server_bind(d, false) < 0)
             break;
         if (d->cfg->mode == DEMO_MODE_LOOPBACK && demo__lo_open(d) < 0)
             break;
-        if (demo__snapshot(d, "after listen()") < 0 || client_connect(d, true) < 0 ||
-            server_accept(d) < 0 ||
+        if (demo__snapshot(d, "after listen()") < 0 || demo__client_connect(d, true) < 0 ||
+            demo__server_accept(d) < 0 ||
             exchange(d, d->cfd, d->sfd, MSG_TO_SERVER, "client", "server") < 0 ||
             exchange(d, d->sfd, d->cfd, MSG_TO_CLIENT, "server", "client") < 0 ||
             close_graceful(d) < 0)
             break;
-        return finish(d);
+        return demo__finish(d);
     case DEMO_SCENARIO_REFUSED:
-        if (server_bind(d, true) < 0)
+        if (demo__server_bind(d, true) < 0)
             break;
         if (d->cfg->mode == DEMO_MODE_LOOPBACK && demo__lo_open(d) < 0)
             break;
-        if (demo__snapshot(d, "after bind()") < 0 || client_connect(d, false) < 0)
+        if (demo__snapshot(d, "after bind()") < 0 || demo__client_connect(d, false) < 0)
             break;
-        return finish(d);
+        return demo__finish(d);
     case DEMO_SCENARIO_RESET:
-        if (server_bind(d, false) < 0)
+        if (demo__server_bind(d, false) < 0)
             break;
         if (d->cfg->mode == DEMO_MODE_LOOPBACK && demo__lo_open(d) < 0)
             break;
-        if (demo__snapshot(d, "after listen()") < 0 || client_connect(d, true) < 0 ||
-            server_accept(d) < 0 || close_reset(d) < 0)
+        if (demo__snapshot(d, "after listen()") < 0 || demo__client_connect(d, true) < 0 ||
+            demo__server_accept(d) < 0 || close_reset(d) < 0)
             break;
-        return finish(d);
+        return demo__finish(d);
+    case DEMO_SCENARIO_BACKLOG_FULL:
+        return demo__backlog_full(d);
+    case DEMO_SCENARIO_SYN_COOKIES:
+        return demo__syn_cookies(d);
     default:
         return demo__fail(d, DEMO_ERR_CONFIG, EINVAL, "unknown demo scenario %d",
                           (int)d->cfg->scenario);
@@ -812,6 +850,12 @@ int demo_run(const struct demo_cfg *cfg, const struct demo_cb *cb, struct demo_r
 
     if (cfg->mode != DEMO_MODE_LOOPBACK && cfg->mode != DEMO_MODE_WIRE)
         return demo__fail(&d, DEMO_ERR_CONFIG, EINVAL, "unknown demo mode %d", (int)cfg->mode);
+    if (cfg->mode == DEMO_MODE_LOOPBACK && (cfg->scenario == DEMO_SCENARIO_BACKLOG_FULL ||
+                                            cfg->scenario == DEMO_SCENARIO_SYN_COOKIES))
+        return demo__fail(&d, DEMO_ERR_CONFIG, EINVAL,
+                          "the %s demo needs the wire mode (the wire decides when each "
+                          "segment arrives)",
+                          demo_scenario_name(cfg->scenario));
     if (cfg->mode == DEMO_MODE_LOOPBACK && (cfg->slow_ns || cfg->step))
         return demo__fail(&d, DEMO_ERR_CONFIG, EINVAL,
                           "slow motion needs the wire mode (the kernel runs a loopback "
@@ -835,6 +879,8 @@ int demo_run(const struct demo_cfg *cfg, const struct demo_cb *cb, struct demo_r
     /* Every path ends here: sockets, capture, diag sockets, namespaces. */
     close_fd(&d.cfd);
     close_fd(&d.sfd);
+    while (d.nxfd)
+        close_fd(&d.xfd[--d.nxfd]);
     close_fd(&d.hfd);
     close_fd(&d.lfd);
     if (d.lo)

@@ -69,26 +69,44 @@ static const struct {
     {"/proc/sys/net/ipv4/tcp_fin_timeout", "3600"},   /* orphaned FIN_WAIT_2: 60 s */
 };
 
-void demo__be_patient(struct demo *d, const struct netns *ns)
+int demo__sysctl(struct demo *d, const struct netns *ns, const char *const *path,
+                 const char *const *value, size_t n)
 {
     char err[ERRBUF_SIZE];
     size_t i;
-    int saved = netns_enter(ns, err);
+    int r = 0, saved = netns_enter(ns, err);
     if (saved < 0) {
-        demo__say(d, "note: %s (the kernels keep their default retry limits)", err);
-        return;
+        demo__say(d, "note: %s", err);
+        return -1;
     }
     /* /proc/sys/net is the namespace of whoever opens it. */
-    for (i = 0; i < sizeof(patient_limits) / sizeof(patient_limits[0]); i++) {
-        FILE *f = fopen(patient_limits[i].path, "we");
-        bool ok = f && fputs(patient_limits[i].value, f) >= 0;
+    for (i = 0; i < n; i++) {
+        FILE *f = fopen(path[i], "we");
+        bool ok = f && fputs(value[i], f) >= 0;
         if (f && fclose(f) != 0)
             ok = false;
-        if (!ok)
-            demo__say(d, "note: cannot set %s: %s", patient_limits[i].path, strerror(errno));
+        if (!ok) {
+            demo__say(d, "note: cannot set %s: %s", path[i], strerror(errno));
+            r = -1;
+        }
     }
-    if (netns_restore(saved, err) < 0)
+    if (netns_restore(saved, err) < 0) {
         demo__say(d, "note: %s", err);
+        r = -1;
+    }
+    return r;
+}
+
+void demo__be_patient(struct demo *d, const struct netns *ns)
+{
+    const char *path[sizeof(patient_limits) / sizeof(patient_limits[0])];
+    const char *value[sizeof(patient_limits) / sizeof(patient_limits[0])];
+    size_t i;
+    for (i = 0; i < sizeof(patient_limits) / sizeof(patient_limits[0]); i++) {
+        path[i] = patient_limits[i].path;
+        value[i] = patient_limits[i].value;
+    }
+    (void)demo__sysctl(d, ns, path, value, i);
 }
 
 static struct demo_taken *find_taken(struct demo_held *h, int side, const struct demo_seg *s)

@@ -8,9 +8,13 @@
 #include <sys/socket.h>
 
 #include "demo.h"
+#include "klisten.h"
 
 struct demo_lo;
 struct demo_wire;
+struct klread;
+
+#define DEMO_EXTRA_FDS 8 /* sockets kept open besides cfd, sfd, lfd */
 
 /* TCP header flag bits (byte 13), RFC 9293 3.1. */
 #define DEMO_TH_FIN 0x01u
@@ -61,6 +65,10 @@ struct demo {
     int hfd;                      /* REFUSED: bound, never listening */
     int cfd;                      /* client */
     int sfd;                      /* accepted (server end) */
+    uint16_t sfd_peer;            /* its client's port */
+    int backlog;                  /* listen()'s; 0 = DEMO_BACKLOG */
+    int xfd[DEMO_EXTRA_FDS];      /* earlier clients and accepted sockets, kept open */
+    unsigned nxfd;
     int diag[2];                  /* sock_diag sockets: server side (or lo), client side (WIRE) */
     uint32_t wait_ms, total_ms, quiet_ms;
     uint64_t start_ns;            /* CLOCK_MONOTONIC at start */
@@ -69,6 +77,13 @@ struct demo {
     bool holding;                 /* WIRE: a held snapshot is being taken */
     struct demo_lo *lo;           /* LOOPBACK: the capture */
     struct demo_wire *wire;       /* WIRE: namespaces, links, packet sockets */
+    struct klread *kl;            /* WIRE: the server namespace's TCP counters */
+    struct kl_counters kl_last;   /* at the last snapshot */
+    /* WIRE: called for each TCP segment the wire takes, after it is
+     * reported and before it is held and forwarded; the scenario acts while
+     * it waits on the wire (demo_overload.c). 0, or -1 (recorded). */
+    int (*gate)(struct demo *d, int side, const struct demo_seg *s);
+    unsigned gate_n;              /* the gate's own count */
 };
 
 /* Engine clock: CLOCK_MONOTONIC; "active" time leaves out the time
@@ -94,6 +109,18 @@ void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s);
 /* "SYN+ACK", "FIN+ACK", "PSH+ACK 12 bytes"... into out. */
 void demo__seg_name(const struct demo_seg *s, char *out, size_t cap);
 
+/* demo.c: the steps the scenarios share (each reports and snapshots). */
+int demo__wait_for(struct demo *d, int fd, short events, const char *what);
+int demo__drain(struct demo *d);
+int demo__server_bind(struct demo *d, bool holder);
+int demo__client_connect(struct demo *d, bool expect_ok);
+int demo__server_accept(struct demo *d);
+int demo__finish(struct demo *d);
+
+/* demo_overload.c: the scenarios of a listener under load (issue 16). */
+int demo__backlog_full(struct demo *d);
+int demo__syn_cookies(struct demo *d);
+
 /* demo_hold.c: slow motion. */
 uint64_t demo__realtime_ns(void);
 void demo__sleep_ns(uint64_t ns); /* returns early once the demo is stopping */
@@ -104,6 +131,12 @@ int demo__hold(struct demo *d, const char *what);
  * person reads; a failure is said, not fatal. */
 struct netns;
 void demo__be_patient(struct demo *d, const struct netns *ns);
+/* Write value to each /proc/sys path inside ns; a failure is said (one
+ * line each) and returned: 0, or -1. */
+int demo__sysctl(struct demo *d, const struct netns *ns, const char *const *path,
+                 const char *const *value, size_t n);
+/* The server's namespace (WIRE). */
+const struct netns *demo__server_ns(const struct demo *d);
 /* The record of segment s taken from `side` (made at its first copy). */
 struct demo_taken *demo__taken(struct demo_held *h, int side, const struct demo_seg *s,
                                uint64_t ts);

@@ -27,6 +27,7 @@
 #include <pcap/dlt.h>
 
 #include "demo_int.h"
+#include "klread.h"
 #include "netns.h"
 
 enum { NS_CLIENT = 0, NS_SERVER = 1, NS_WIRE = 2 };
@@ -177,6 +178,20 @@ int demo__wire_open(struct demo *d)
     if (r < 0)
         return wire_fail_errno(d, err);
     d->diag[1] = r;
+    /* The server namespace's TCP counters (issue 16): opened inside it,
+     * read from here. Without them the demo goes on, and says so. */
+    {
+        int saved = netns_enter(w->ns[NS_SERVER], err);
+        if (saved >= 0) {
+            d->kl = klread_open(err);
+            if (netns_restore(saved, err) < 0)
+                return wire_fail_errno(d, err);
+        }
+        if (!d->kl)
+            demo__say(d, "note: no TCP counters of the server's namespace: %s", err);
+        else if (klread_counters(d->kl, &d->kl_last, err) < 0)
+            memset(&d->kl_last, 0, sizeof(d->kl_last));
+    }
 
     ipaddr_format(&d->cip, ca);
     ipaddr_format(&d->sip, sa);
@@ -198,6 +213,8 @@ void demo__wire_close(struct demo *d)
     int i;
     if (!w)
         return;
+    klread_close(d->kl);
+    d->kl = NULL;
     for (i = 0; i < 2; i++)
         if (w->pk[i] >= 0)
             close(w->pk[i]);
@@ -211,6 +228,11 @@ void demo__wire_close(struct demo *d)
         netns_destroy(w->ns[i]);
     free(w);
     d->wire = NULL;
+}
+
+const struct netns *demo__server_ns(const struct demo *d)
+{
+    return d->wire ? d->wire->ns[NS_SERVER] : NULL;
 }
 
 int demo__wire_socket(struct demo *d, bool server_side, int type)
@@ -364,6 +386,8 @@ static int wire_one(struct demo *d, int side)
         demo__seg_name(&s, seg, sizeof(seg));
         snprintf(what, sizeof(what), "%s %s -> %s", seg, side_name[side], side_name[other]);
         demo__report_frame(d, &f, DLT_EN10MB, &s);
+        if (d->gate && d->gate(d, side, &s) < 0)
+            return -1;
         if (d->cfg->held_snapshots) {
             /* The sender has sent it, the receiver has not got it: the
              * moment slow motion exists to show. */

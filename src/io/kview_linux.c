@@ -97,6 +97,10 @@ int kview_from_fd(int fd, struct kview_sock *out, char errbuf[ERRBUF_SIZE])
     out->state = (uint8_t)kview_map_state(ti.tcpi_state);
     out->retrans = ti.tcpi_retransmits;
     out->rtt_us = ti.tcpi_rtt;
+    if (ti.tcpi_state == KSTATE_LISTEN) { /* tcp_get_info(): the accept queue */
+        out->rqueue = ti.tcpi_unacked;
+        out->wqueue = ti.tcpi_sacked;
+    }
 
     sl = sizeof(ss);
     memset(&ss, 0, sizeof(ss));
@@ -143,6 +147,8 @@ static void row_from_diag(const struct inet_diag_msg *m, struct kview_sock *k)
     k->inode = m->idiag_inode;
     k->retrans = m->idiag_retrans;
     k->timer_ms = m->idiag_timer ? m->idiag_expires : 0;
+    k->rqueue = m->idiag_rqueue;
+    k->wqueue = m->idiag_wqueue;
     /* inet_req_diag_fill() reports a request socket (TCP_NEW_SYN_RECV) as
      * SYN_RECV with inode 0; a full SYN_RECV socket (simultaneous open,
      * Fast Open child) has an inode or is reported with its real state. */
@@ -165,8 +171,9 @@ static struct nlmsghdr *kv_nl_next(uint8_t *buf, size_t len, size_t *off)
 }
 
 /* One dump for one address family; appends matches to out[*stored...]. */
-static int dump_family(int fd, int family, uint16_t port, struct kview_sock *out, size_t cap,
-                       size_t *stored, size_t *matched, char *errbuf)
+static int dump_family(int fd, int family, uint32_t states, uint16_t port,
+                       struct kview_sock *out, size_t cap, size_t *stored, size_t *matched,
+                       char *errbuf)
 {
     struct {
         struct nlmsghdr nlh;
@@ -187,8 +194,9 @@ static int dump_family(int fd, int family, uint16_t port, struct kview_sock *out
     /* Every state bit, so request sockets (NEW_SYN_RECV, 12), TIME_WAIT and
      * bound-inactive sockets (13) are included; unknown bits are ignored.
      * The id's ports stay 0: the kernel would AND them (local and remote),
-     * and we want "local or remote", filtered below. */
-    req.r.idiag_states = ~0u;
+     * and we want "local or remote", filtered below. (kview_dump_fd asks
+     * for every state, kview_listeners_fd for LISTEN alone.) */
+    req.r.idiag_states = states;
 
     memset(&nladdr, 0, sizeof(nladdr));
     nladdr.nl_family = AF_NETLINK;
@@ -267,10 +275,20 @@ int kview_dump_fd(int diag_fd, int family, uint16_t port, struct kview_sock *out
         return -1;
     }
     if (family != AF_INET6 &&
-        dump_family(diag_fd, AF_INET, port, out, cap, &stored, &matched, errbuf) < 0)
+        dump_family(diag_fd, AF_INET, ~0u, port, out, cap, &stored, &matched, errbuf) < 0)
         return -1;
     if (family != AF_INET &&
-        dump_family(diag_fd, AF_INET6, port, out, cap, &stored, &matched, errbuf) < 0)
+        dump_family(diag_fd, AF_INET6, ~0u, port, out, cap, &stored, &matched, errbuf) < 0)
+        return -1;
+    return matched > (size_t)INT32_MAX ? INT32_MAX : (int)matched;
+}
+
+int kview_listeners_fd(int diag_fd, struct kview_sock *out, size_t cap, char errbuf[ERRBUF_SIZE])
+{
+    size_t stored = 0, matched = 0;
+    uint32_t listen = 1u << KSTATE_LISTEN;
+    if (dump_family(diag_fd, AF_INET, listen, 0, out, cap, &stored, &matched, errbuf) < 0 ||
+        dump_family(diag_fd, AF_INET6, listen, 0, out, cap, &stored, &matched, errbuf) < 0)
         return -1;
     return matched > (size_t)INT32_MAX ? INT32_MAX : (int)matched;
 }

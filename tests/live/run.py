@@ -446,14 +446,14 @@ def case_demo_usage():
     bad = [(["--step"], "terminal"), (["--refused", "--reset"], "cannot be combined"),
            (["--slow", "--step"], "cannot be combined"), (["--slow=fast"], "--slow"),
            (["--slow=61"], "--slow"), (["--port", "0"], "--port"), (["--pin-netns"], "--slow"),
-           (["--backlog-full"], "unknown option"), (["extra"], "no arguments")]
+           (["--backlog-full", "--syn-cookies"], "cannot be combined"), (["extra"], "no arguments")]
     for args, text in bad:
         out, err = run(["demo"] + args, want=2)
         check(out == "" and err.count("\n") == 1 and text in err,
               "demo %s: %r" % (" ".join(args), err))
     out, _ = run(["demo", "--help"])
     for o in ("--ipv6", "--port", "--slow", "--step", "--refused", "--reset", "--json",
-              "backlog full"):
+              "--backlog-full", "--syn-cookies"):
         check(o in out, "demo --help lacks " + o, out)
     out, _ = run(["--help"])
     check(re.search(r"^  demo .*one connection", out, re.M), "demo not in --help", out)
