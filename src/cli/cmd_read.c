@@ -367,7 +367,9 @@ int cmd_read(int argc, char **argv)
         cli_error("out of memory");
         status = EXIT_INTERNAL;
     }
-    free(a.bpf); /* the meta record has been written */
+    if (rep) /* outside the filter: the page shows the whole capture */
+        rep = cli_views_report(&a.views, rep, &status);
+    free(a.bpf); /* the meta record and the page have copied it */
     a.bpf = NULL;
     meta.filter = NULL;
     if (!rep) {

@@ -393,6 +393,8 @@ int cmd_watch(int argc, char **argv)
         cli_error("out of memory");
         status = EXIT_INTERNAL;
     }
+    if (rep) /* the page: written when the watch ends, file opened above */
+        rep = cli_views_report(&a.views, rep, &status);
     if (!rep) {
         rotator_close(w, errbuf);
         capture_close(cap);
