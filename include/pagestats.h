@@ -101,7 +101,7 @@ void pagestats_combine(const struct pagestats *s, size_t from, size_t k, struct 
 
 /* ---- heavy hitters ---------------------------------------------------------- */
 
-#define PS_TOPK 64u               /* entries per table */
+#define PS_TOPK 1024u             /* entries per table (~1.3 MiB for servers) */
 
 struct topk_key {
     struct ip_addr addr;
@@ -117,6 +117,7 @@ struct topk_entry {
 struct topk {
     size_t n;                     /* entries in use */
     uint64_t total;               /* every add */
+    uint64_t replaced;            /* entries taken over by another key */
     struct topk_entry e[PS_TOPK];
     uint16_t heap[PS_TOPK];       /* entry indices, a min-heap by count */
     uint16_t pos[PS_TOPK];        /* heap position of each entry */

@@ -360,6 +360,7 @@ size_t topk_add(struct topk *t, const struct topk_key *key, bool *fresh)
     }
     /* Full: the least counted entry takes the key over (Space-Saving). */
     e = t->heap[0];
+    t->replaced++;
     slot_delete(t, find_slot(t, &t->e[e].key));
     t->e[e].key = *key;
     t->e[e].err = t->e[e].count;

@@ -72,6 +72,8 @@ void page__utc(uint64_t ts_ns, char out[40]);
 /* UTC wall-clock time of day, `decimals` fractional digits (0..6). */
 void page__clock(uint64_t ts_ns, int decimals, char out[24]);
 
+/* The numbers as a JSON data block (report_page_data.c). */
+void page__data(FILE *o, const struct page_view *v);
 /* The whole page. */
 void page__write(FILE *o, const struct page_view *v);
 

@@ -322,7 +322,7 @@ static void log_range(struct logax *a, uint64_t mn, uint64_t mx)
     uint64_t lo = 1, hi = 10;
     while (lo * 10 <= mn && lo < UINT64_C(1000000000000))
         lo *= 10;
-    while (hi < mx && hi < UINT64_C(10000000000000))
+    while (hi <= mx && hi < UINT64_C(10000000000000))
         hi *= 10;
     if (hi <= lo)
         hi = lo * 10;
