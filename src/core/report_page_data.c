@@ -253,6 +253,7 @@ void page__data(FILE *o, const struct page_view *v)
     pj_u64(&j, "count", v->nbins);
     pj_u64(&j, "bucket_ns", v->ps->width_ns);
     pj_u64(&j, "merges", v->ps->merges);
+    pj_u64(&j, "alive_end", v->ps->alive); /* begun and never recorded: 0 */
     pj_open(&j, "started", '{');
     for (k = 0; k < HS__COUNT - 1; k++) {
         unsigned oc = page__outcome_order[k];
