@@ -1,4 +1,4 @@
-/* views.c: the teaching-view options (--ladder, --ascii, --explain,
+/* views.c: the teaching-view options (--ladder, --ascii, --explain, --report,
  * --color, --svg, --conn) shared by read and watch (and ready for demo and
  * craft): parsing, the colour decision (the only getenv of the views), and
  * building the reporter, SVG file included. */

@@ -61,12 +61,16 @@ void page__dur(uint64_t ns, char out[64])
         decimal(ns, 1000000u, n), snprintf(out, 64, "%s ms", n);
     else if (ns < UINT64_C(120000000000))
         decimal(ns, UINT64_C(1000000000), n), snprintf(out, 64, "%s s", n);
-    else if (ns < UINT64_C(7200000000000))
+    else if (ns < UINT64_C(7200000000000) && ns / UINT64_C(1000000000) % 60u)
         snprintf(out, 64, "%" PRIu64 " min %" PRIu64 " s", ns / UINT64_C(60000000000),
                  ns / UINT64_C(1000000000) % 60u);
-    else
+    else if (ns < UINT64_C(7200000000000))
+        snprintf(out, 64, "%" PRIu64 " min", ns / UINT64_C(60000000000));
+    else if (ns / UINT64_C(60000000000) % 60u)
         snprintf(out, 64, "%" PRIu64 " h %" PRIu64 " min", ns / UINT64_C(3600000000000),
                  ns / UINT64_C(60000000000) % 60u);
+    else
+        snprintf(out, 64, "%" PRIu64 " h", ns / UINT64_C(3600000000000));
 }
 
 /* Days since 1970-01-01 to a civil date (H. Hinnant's civil_from_days, as
