@@ -54,7 +54,8 @@ uint64_t chist_percentile(const struct chist *h, unsigned permille);
 
 /* ---- time buckets ---------------------------------------------------------- */
 
-#define PS_BUCKETS 1024u          /* buckets kept (a power of two) */
+#define PS_BUCKETS 256u           /* buckets kept (a power of two): the bins the
+                                     page shows (PAGE_BINS_MAX), ~0.7 MiB */
 #define PS_BASE_NS 1000u          /* the first width: 1 us, doubled at each merge */
 
 /* Halves of the handshake (hsstats.h): SYN -> SYN+ACK, SYN+ACK -> ACK. */

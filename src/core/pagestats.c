@@ -143,19 +143,22 @@ static void bucket_add(struct ps_bucket *dst, const struct ps_bucket *src)
     chist_merge(&dst->half[1], &src->half[1]);
 }
 
-/* Double the width: bucket i becomes buckets 2i and 2i+1. */
+/* Double the width: bucket i becomes buckets 2i and 2i+1. Buckets from
+ * `used` on are all zero, so only the used ones are touched: a far time
+ * that needs many doublings at once costs little while few are used. */
 static void merge_pairs(struct pagestats *s)
 {
-    size_t i;
-    for (i = 0; i < PS_BUCKETS / 2; i++) {
+    size_t i, n = (s->used + 1) / 2;
+    for (i = 0; i < n; i++) {
         struct ps_bucket m;
         memset(&m, 0, sizeof(m));
         bucket_add(&m, &s->b[2 * i]);
         bucket_add(&m, &s->b[2 * i + 1]);
         s->b[i] = m;
     }
-    memset(&s->b[PS_BUCKETS / 2], 0, (PS_BUCKETS / 2) * sizeof(*s->b));
-    s->used = (s->used + 1) / 2;
+    if (s->used > n)
+        memset(&s->b[n], 0, (s->used - n) * sizeof(*s->b));
+    s->used = n;
     s->width_ns *= 2;
     s->merges++;
 }

@@ -157,7 +157,12 @@ sudo_owner)
     wpid=$!
     for _ in $(seq 100); do [ -e "$STICKY/w.html" ] && break; sleep 0.05; done
     [ -e "$STICKY/w.html" ] || fail "watch --report: no file at start"
-    sleep 0.3
+    # Ctrl-C once watch catches it (SigCgt bit 2), so it ends normally.
+    for _ in $(seq 200); do
+        cgt=$(awk '/^SigCgt/ { print $2 }' "/proc/$wpid/status" 2>/dev/null)
+        [ -n "$cgt" ] && (( 0x$cgt & 2 )) && break
+        sleep 0.05
+    done
     [ -s "$STICKY/w.html" ] && fail "watch --report: the page came before the end"
     kill -INT "$wpid"; wait "$wpid" || fail "watch --report: exit status $?"
     [ "$(stat -c %u "$STICKY/w.html")" = 65534 ] || fail "watch -Z nobody --report: not nobody's"

@@ -207,7 +207,7 @@ static void test_before_t0_and_alive(void **state)
     assert_int_equal(m.half[PS_SYNACK_ACK].count, 3);
     assert_int_equal(s.used, 10);
     /* A far time merges, and alive survives the merge. */
-    pagestats_slot(&s, t0 + 4096 * PS_BASE_NS);
+    pagestats_slot(&s, t0 + 4 * PS_BUCKETS * PS_BASE_NS); /* three doublings */
     assert_int_equal(s.width_ns, 8 * PS_BASE_NS);
     assert_int_equal(s.b[0].alive_max, 3);  /* buckets 0..7 */
     assert_int_equal(s.b[1].alive_last, 0); /* buckets 8..15 */
