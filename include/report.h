@@ -230,6 +230,13 @@ struct reporter *report_ladder_new(FILE *out, unsigned flags, uint64_t only_conn
  * does not fit is counted in the picture). All connections, or only_conn.
  * Prints no summary. The caller opens and closes `out`. NULL on ENOMEM. */
 struct reporter *report_svg_new(FILE *out, unsigned flags, uint64_t only_conn);
+/* --report: the whole run as one self-contained HTML page (inline SVG
+ * charts over time, distributions, top tables, every summary counter, and
+ * the numbers as JSON in the page), written to `out` when the run finishes
+ * (report_page.c; bounded aggregates: pagestats.h). `m` (may be NULL)
+ * names the input in the page head. The caller opens and closes `out`.
+ * NULL on ENOMEM. */
+struct reporter *report_page_new(FILE *out, const struct rpt_meta *m);
 /* Both reporters get every call, `a` first; the tee owns and destroys both.
  * `a` may not be NULL; with b NULL it returns a. NULL on ENOMEM (then
  * neither is destroyed). */

@@ -152,6 +152,7 @@ enum {
     CLI_OPT_CONN,
     CLI_OPT_TIME_ZONE,
     CLI_OPT_WIDTH,
+    CLI_OPT_REPORT,
 };
 #define CLI_VIEW_OPTS                                                                        \
     { CLI_OPT_LADDER, "ladder", NULL, "draw each connection as a sequence diagram (ladder)" }, \
@@ -162,6 +163,8 @@ enum {
       "auto (default: on a terminal, unless NO_COLOR is set), always, never" },              \
     { CLI_OPT_SVG, "svg", "FILE", "also write the ladder as a standalone SVG to FILE" },     \
     { CLI_OPT_CONN, "conn", "ID", "--ladder and --svg: draw connection ID only" },         \
+    { CLI_OPT_REPORT, "report", "FILE",                                                      \
+      "also write the whole run as one HTML page of charts and tables to FILE" },            \
     { 't', "t", NULL,                                                                        \
       "timestamps as tcpdump's: -t none, -tt seconds since 1970, -ttt since\n"               \
       "                         the previous line, -tttt date and time, -ttttt\n"            \
@@ -185,6 +188,8 @@ struct cli_views {
     bool utc;               /* --time-zone utc */
     bool have_conns;        /* conns_seen is set (the run ended normally) */
     uint64_t conns_seen;    /* connections the run tracked: --conn N must be one */
+    const char *report_path; /* --report FILE, NULL: none */
+    FILE *report;           /* open while running */
 };
 
 /* Handle one getopt result if it is a view option: 1 handled, 0 not a view
@@ -205,6 +210,11 @@ int cli_views_open(struct cli_views *v, int *status);
  * the command's RPT_* flags plus cli_views_flags(). NULL after a message;
  * *status is then the exit status. */
 struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status);
+/* --report: tee `rep` (the command's reporter, filter included, so the page
+ * shows the whole run) with the page reporter; rep itself without --report.
+ * Opens the file when cli_views_open() has not. NULL after a message (rep is
+ * then destroyed) with *status set. */
+struct reporter *cli_views_report(struct cli_views *v, struct reporter *rep, int *status);
 /* Close the SVG file (after pipeline_finish and reporter_destroy). Returns
  * status, or EXIT_OUTPUT after a message if writing it failed. */
 int cli_views_finish(struct cli_views *v, int status);

@@ -92,6 +92,8 @@ void cmd_read_help(FILE *out)
             "                  lanes ip:port, an arrow per segment, both states per row\n"
             "  --explain       a plain sentence after each transition (also with --ladder)\n"
             "  --svg FILE      the ladder as an SVG picture for slides\n"
+            "  --report FILE   the whole capture as one HTML page: outcomes, handshake\n"
+            "                  times and retransmissions over time, top servers, counters\n"
             "  " CLI_PROG " read --ladder --explain captures/handshake-ipv4.pcap\n"
             "\n"
             "Exit status: see '" CLI_PROG " --help'. A file truncated mid-record exits 5\n"
@@ -364,7 +366,9 @@ int cmd_read(int argc, char **argv)
         cli_error("out of memory");
         status = EXIT_INTERNAL;
     }
-    free(a.bpf); /* the meta record has been written */
+    if (rep) /* outside the filter: the page shows the whole capture */
+        rep = cli_views_report(&a.views, rep, &status);
+    free(a.bpf); /* the meta record and the page have copied it */
     a.bpf = NULL;
     meta.filter = NULL;
     if (!rep) {

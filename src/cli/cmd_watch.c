@@ -408,6 +408,8 @@ int cmd_watch(int argc, char **argv)
         cli_error("out of memory");
         status = EXIT_INTERNAL;
     }
+    if (rep) /* the page: written when the watch ends, file opened above */
+        rep = cli_views_report(&a.views, rep, &status);
     if (!rep) {
         wkernel_close(wk);
         rotator_close(w, errbuf);

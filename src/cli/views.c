@@ -1,4 +1,4 @@
-/* views.c: the teaching-view options (--ladder, --ascii, --explain,
+/* views.c: the teaching-view options (--ladder, --ascii, --explain, --report,
  * --color, --svg, --conn) shared by read and watch (and ready for demo and
  * craft): parsing, the colour decision (the only getenv of the views), and
  * building the reporter, SVG file included. */
@@ -37,6 +37,13 @@ int cli_views_option(int c, const char *arg, struct cli_views *v)
             return -1;
         }
         v->svg_path = arg;
+        return 1;
+    case CLI_OPT_REPORT:
+        if (!arg[0]) {
+            cli_error("--report: empty file name");
+            return -1;
+        }
+        v->report_path = arg;
         return 1;
     case 't':
         if (++v->t_count > 5) {
@@ -114,16 +121,46 @@ unsigned cli_views_flags(const struct cli_views *v)
 
 int cli_views_open(struct cli_views *v, int *status)
 {
-    if (!v->svg_path || v->svg)
-        return 0;
     char errbuf[ERRBUF_SIZE];
-    v->svg = outfile_fopen(v->svg_path, errbuf);
-    if (!v->svg) {
-        cli_error("%s", errbuf);
-        *status = EXIT_OUTPUT;
-        return -1;
+    if (v->svg_path && !v->svg) {
+        v->svg = outfile_fopen(v->svg_path, errbuf);
+        if (!v->svg) {
+            cli_error("%s", errbuf);
+            *status = EXIT_OUTPUT;
+            return -1;
+        }
+    }
+    /* --report: through the same symlink-safe opener, before root is dropped. */
+    if (v->report_path && !v->report) {
+        v->report = outfile_fopen(v->report_path, errbuf);
+        if (!v->report) {
+            cli_error("%s", errbuf);
+            *status = EXIT_OUTPUT;
+            return -1;
+        }
     }
     return 0;
+}
+
+struct reporter *cli_views_report(struct cli_views *v, struct reporter *rep, int *status)
+{
+    struct reporter *page, *tee;
+    if (!v->report_path)
+        return rep;
+    if (cli_views_open(v, status) != 0) {
+        reporter_destroy(rep);
+        return NULL;
+    }
+    page = report_page_new(v->report, v->meta);
+    tee = page ? report_tee_new(rep, page) : NULL;
+    if (!tee) {
+        cli_error("out of memory");
+        reporter_destroy(rep);
+        reporter_destroy(page);
+        *status = EXIT_INTERNAL;
+        return NULL;
+    }
+    return tee;
 }
 
 /* -t..-ttttt and --time-zone on the text view. The local offset is the
@@ -203,6 +240,17 @@ int cli_views_finish(struct cli_views *v, int status)
         v->svg = NULL;
         if (no_such_conn)
             unlink(v->svg_path);
+    }
+    if (v->report) {
+        bool bad = ferror(v->report) != 0;
+        if (fclose(v->report) != 0)
+            bad = true;
+        v->report = NULL;
+        if (bad) {
+            cli_error("writing %s failed", v->report_path);
+            if (status == EXIT_OK)
+                status = EXIT_OUTPUT;
+        }
     }
     if (no_such_conn) {
         cli_error("--conn %lu: no such connection (this input has %llu)", v->conn,

@@ -1,10 +1,14 @@
 /* fuzz_pipeline.c: libFuzzer harness for the whole offline pipeline fed a
  * pcap or pcapng byte stream: records (pcap_lite.c) -> decode -> tracker ->
  * text and NDJSON reporters, as `tcpshake read` runs them, with a small
- * connection table (16 entries) so that eviction is exercised. Checks the
- * accounting the summary relies on: every frame counted once, every
- * connection's record emitted exactly once (outcomes and closes add up to
- * the connections), the table within its capacity. */
+ * connection table (16 entries) so that eviction is exercised; the quiet run
+ * also writes the --report page (report_page.c), its head naming a "file"
+ * made of the input's first bytes. Checks the accounting the summary relies
+ * on: every frame counted once, every connection's record emitted exactly
+ * once (outcomes and closes add up to the connections), the table within its
+ * capacity; and that the page is whole: one script element, the JSON data
+ * block, which nothing from the input can end early, and no control byte but whitespace. */
+#include <stdio.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -64,6 +68,28 @@ static void check_accounting(struct pipeline *pl, uint64_t frames)
     FUZZ_CHECK(rs->tcp_packets == rs->decode[DECODE_OK]);
 }
 
+/* The page: <!DOCTYPE ...> ... one data block at the very end, no control
+ * byte but XML whitespace, nothing after </html>. */
+static void check_page(const char *page, size_t len)
+{
+    static const char open_tag[] = "<script type=\"application/json\" id=\"tcpshake-data\">";
+    static const char tail[] = "</script>\n</body>\n</html>\n";
+    const char *data;
+    size_t i;
+    FUZZ_CHECK(len > sizeof(tail) && strncmp(page, "<!DOCTYPE html>\n", 16) == 0);
+    FUZZ_CHECK(strcmp(page + len - (sizeof(tail) - 1), tail) == 0);
+    for (i = 0; i < len; i++)
+        FUZZ_CHECK((unsigned char)page[i] >= 0x20 || page[i] == '\n' || page[i] == '\t' ||
+                   page[i] == '\r'); /* XML's whitespace; svg_escape() drops the rest */
+    data = strstr(page, open_tag);
+    FUZZ_CHECK(data != NULL);
+    FUZZ_CHECK(strstr(data + 1, "<script") == NULL);        /* the only script */
+    FUZZ_CHECK(strstr(page, "<script") == data);
+    /* Inside the block, no "<" at all: it ends only where the writer ends it. */
+    FUZZ_CHECK(memchr(data + sizeof(open_tag) - 1, '<',
+                      (size_t)(page + len - (sizeof(tail) - 1) - (data + sizeof(open_tag) - 1))) == NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned flags[N_RUNS] = { RPT_ALL | RPT_VERBOSE,
@@ -76,7 +102,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum link_type lt;
     uint64_t frames = 0;
     FILE *out = sink_file();
-    char errtext[128];
+    char errtext[128], name[72];
+    const char *inputs[1] = { name };
+    struct rpt_meta meta;
+    char *page = NULL;
+    size_t page_len = 0;
+    FILE *page_out;
     int i, rc;
 
     if (!out || pcap_lite_open(&rd, data, size) != 0)
@@ -95,9 +126,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&tcfg, 0, sizeof(tcfg));
     tcfg.max_conns = FUZZ_MAX_CONNS;
+    /* The page's head names the input: let its first bytes (any bytes, up
+     * to a NUL) be the file name. */
+    snprintf(name, sizeof(name), "%.*s", (int)(size < 64 ? size : 64), (const char *)data);
+    memset(&meta, 0, sizeof(meta));
+    meta.command = "read";
+    meta.inputs = inputs;
+    meta.ninputs = 1;
+    meta.filter = name;
+    page_out = open_memstream(&page, &page_len);
+    FUZZ_CHECK(page_out != NULL);
     for (i = 0; i < N_RUNS; i++) {
-        /* Text for the ALL and QUIET runs, NDJSON for the middle one. */
+        /* Text for the ALL and QUIET runs, NDJSON for the middle one; the
+         * QUIET run also writes the page, as `read -q --report` does. */
         rep[i] = i == 1 ? report_json_new(out, flags[i]) : report_text_new(out, flags[i]);
+        FUZZ_CHECK(rep[i] != NULL);
+        if (i == 2)
+            rep[i] = report_tee_new(rep[i], report_page_new(page_out, &meta));
         FUZZ_CHECK(rep[i] != NULL);
         pl[i] = pipeline_new(lt, &tcfg, rep[i]);
         FUZZ_CHECK(pl[i] != NULL);
@@ -123,5 +168,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pipeline_free(pl[i]);
         reporter_destroy(rep[i]);
     }
+    FUZZ_CHECK(fclose(page_out) == 0);
+    check_page(page, page_len);
+    free(page);
     return 0;
 }

@@ -566,6 +566,26 @@ def case_watch_write_read():
                                                       [key(c) for c in again]), out)
 
 
+def case_watch_report():
+    """watch --report: the page is written when the watch ends, and its
+    numbers are the NDJSON summary's, live capture counters included."""
+    page = os.path.join(WORK, "watch.html")
+    if os.path.exists(page):
+        os.unlink(page)
+    watch_run(3, ["--report", page])
+    text = open(page, encoding="utf-8").read()
+    m = re.search(r'<script type="application/json" id="tcpshake-data">(.*?)</script>', text, re.S)
+    check(m is not None, "no data block in the page", text[:2000])
+    data = json.loads(m.group(1))
+    summ = records(open(os.path.join(WORK, "watch.json")).read())[-1]
+    want = {k: v for k, v in summ.items() if k not in ("type", "schema_version")}
+    check(data["command"] == "watch" and data["inputs"] == "lo", "page head: %s %s"
+          % (data["command"], data["inputs"]))
+    check(data["summary"] == want, "page summary %s\n!= NDJSON %s" % (data["summary"], want))
+    check(sum(data["bins"]["started"]["complete"]) == 3, "bins: %s" % data["bins"]["started"])
+    check(text.rstrip().endswith("</html>"), "the page is cut")
+
+
 def case_watch_unpriv():
     out, err = run(["watch", "-i", "lo", "-c", "1"], want=8, user=True)
     check(out == "", "stdout is not empty", out)

@@ -4,8 +4,11 @@
 # Exit 0 pass, 1 fail, 77 skip (not root, unless TCPSHAKE_REQUIRE_PRIV=1).
 #   symlink_refused   nobody plants a symlink (and a file, a hard link) in a
 #                     sticky directory; a root `watch -w`, `read --svg`,
-#                     `craft --write` must leave the target untouched: exit 10
-#   sudo_owner        under sudo (SUDO_UID/SUDO_GID) files are the user's
+#                     `read`/`watch --report`, `craft --write` must leave the
+#                     target untouched: exit 10
+#   sudo_owner        under sudo (SUDO_UID/SUDO_GID) files are the user's;
+#                     `watch -Z nobody --report` creates its page at start
+#                     (before dropping root) and fills it when it ends
 #   caps_dropped      nobody runs a setcap copy of watch: after the capture is
 #                     open, /proc/PID/status shows CapEff and CapPrm 0
 #   remote_needs_root --allow-remote with file capabilities only: exit 2
@@ -119,6 +122,11 @@ symlink_refused)
     done
     run 10 read "$CAP" --svg "$STICKY/x.svg"
     err_matches "^tcpshake: cannot write $STICKY/x.svg: it is a symbolic link"
+    as_nobody ln -s "$target" "$STICKY/x.html" || fail "plant html symlink"
+    run 10 read "$CAP" -q --report "$STICKY/x.html"
+    err_matches "^tcpshake: cannot write $STICKY/x.html: it is a symbolic link"
+    run 10 watch -c 1 --report "$STICKY/x.html"
+    err_matches "^tcpshake: cannot write $STICKY/x.html: it is a symbolic link"
     run 10 craft syn --to 127.0.0.1:80 --from 127.0.0.1:4000 --write "$STICKY/x.pcap"
     err_matches "cannot write $STICKY/x.pcap: it is a symbolic link"
     [ "$(sha256sum <"$target")" = "$before" ] || fail "the symlink's target was written"
@@ -162,6 +170,25 @@ sudo_owner)
     for _ in $(seq 100); do [ -e "$STICKY/z.pcap" ] && break; sleep 0.05; done
     kill -INT "$wpid"; wait "$wpid"
     [ "$(stat -c %u "$STICKY/z.pcap")" = 65534 ] || fail "watch -Z nobody -w: file not nobody's"
+    # watch --report: the page's file is made at start, as root, before the
+    # drop to nobody; the page is written into it when the watch ends.
+    timeout 20 "$BIN" watch -Z nobody --report "$STICKY/w.html" >out 2>err &
+    PIDS+=("$!")
+    wpid=$!
+    for _ in $(seq 100); do [ -e "$STICKY/w.html" ] && break; sleep 0.05; done
+    [ -e "$STICKY/w.html" ] || fail "watch --report: no file at start"
+    # Ctrl-C once watch catches it (SigCgt bit 2), so it ends normally.
+    for _ in $(seq 200); do
+        cgt=$(awk '/^SigCgt/ { print $2 }' "/proc/$wpid/status" 2>/dev/null)
+        [ -n "$cgt" ] && (( 0x$cgt & 2 )) && break
+        sleep 0.05
+    done
+    [ -s "$STICKY/w.html" ] && fail "watch --report: the page came before the end"
+    kill -INT "$wpid"; wait "$wpid" || fail "watch --report: exit status $?"
+    [ "$(stat -c %u "$STICKY/w.html")" = 65534 ] || fail "watch -Z nobody --report: not nobody's"
+    grep -q 'id="tcpshake-data">{"format":"tcpshake-report","version":1,"command":"watch"' \
+        "$STICKY/w.html" || fail "watch --report: no page written when it ended"
+    tail -1 "$STICKY/w.html" | grep -qx '</html>' || fail "watch --report: the page is cut"
     ;;
 
 caps_dropped)
