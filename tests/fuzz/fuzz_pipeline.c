@@ -5,6 +5,7 @@
  * accounting the summary relies on: every frame counted once, every
  * connection's record emitted exactly once (outcomes and closes add up to
  * the connections), the table within its capacity. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -29,7 +30,7 @@ static enum link_type map_linktype(int lt)
     }
 }
 
-#define N_RUNS 3
+#define N_RUNS 4 /* the last one: --html and --state-diagram */
 #define FUZZ_MAX_CONNS 16
 
 static FILE *sink_file(void)
@@ -64,10 +65,28 @@ static void check_accounting(struct pipeline *pl, uint64_t frames)
     FUZZ_CHECK(rs->tcp_packets == rs->decode[DECODE_OK]);
 }
 
+/* The page: one document, exactly the three scripts report_html.c writes
+ * (two data blocks and the code), whatever the input said. */
+static void check_page(const char *page, size_t len)
+{
+    const char *p = page;
+    size_t closes = 0;
+    FUZZ_CHECK(page != NULL && len > 0 && strlen(page) == len);
+    FUZZ_CHECK(strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    FUZZ_CHECK(len > 8 && strcmp(page + len - 8, "</html>\n") == 0);
+    while ((p = strstr(p, "</script")) != NULL) {
+        closes++;
+        p++;
+    }
+    FUZZ_CHECK(closes == 3);
+    FUZZ_CHECK(strstr(page, "<!--") == NULL); /* would start an escaped script state */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned flags[N_RUNS] = { RPT_ALL | RPT_VERBOSE,
-                                            RPT_ALL | RPT_VERBOSE | RPT_ABS_SEQ, RPT_QUIET };
+                                            RPT_ALL | RPT_VERBOSE | RPT_ABS_SEQ, RPT_QUIET,
+                                            RPT_VERBOSE };
     struct reporter *rep[N_RUNS] = { NULL };
     struct pipeline *pl[N_RUNS] = { NULL };
     struct tracker_cfg tcfg;
@@ -76,7 +95,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     enum link_type lt;
     uint64_t frames = 0;
     FILE *out = sink_file();
-    char errtext[128];
+    char errtext[128], name[40];
+    const char *inputs[1] = { name };
+    struct rpt_meta meta;
+    char *page = NULL;
+    size_t page_len = 0;
+    FILE *page_out = NULL;
     int i, rc;
 
     if (!out || pcap_lite_open(&rd, data, size) != 0)
@@ -95,9 +119,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     memset(&tcfg, 0, sizeof(tcfg));
     tcfg.max_conns = FUZZ_MAX_CONNS;
+    /* The page's meta names the input: let its first bytes (any bytes, up
+     * to a NUL) stand for a hostile file name. */
+    snprintf(name, sizeof(name), "%.*s", (int)(size < 32 ? size : 32), (const char *)data);
+    memset(&meta, 0, sizeof(meta));
+    meta.command = "read";
+    meta.inputs = inputs;
+    meta.ninputs = 1;
+    meta.slower_than_ns = -1;
+    page_out = open_memstream(&page, &page_len);
+    FUZZ_CHECK(page_out != NULL);
     for (i = 0; i < N_RUNS; i++) {
-        /* Text for the ALL and QUIET runs, NDJSON for the middle one. */
-        rep[i] = i == 1 ? report_json_new(out, flags[i]) : report_text_new(out, flags[i]);
+        /* Text for the ALL and QUIET runs, NDJSON for the second one, the
+         * page (connection 2 preselected, connection 1's path) last. */
+        if (i == 3)
+            rep[i] = report_tee_new(report_html_new(page_out, flags[i], 2, &meta),
+                                    report_sdiag_new(out, flags[i], 1));
+        else
+            rep[i] = i == 1 ? report_json_new(out, flags[i]) : report_text_new(out, flags[i]);
         FUZZ_CHECK(rep[i] != NULL);
         pl[i] = pipeline_new(lt, &tcfg, rep[i]);
         FUZZ_CHECK(pl[i] != NULL);
@@ -123,5 +162,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pipeline_free(pl[i]);
         reporter_destroy(rep[i]);
     }
+    FUZZ_CHECK(fclose(page_out) == 0);
+    check_page(page, page_len);
+    free(page);
     return 0;
 }
