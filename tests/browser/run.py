@@ -15,7 +15,8 @@ Cases:
               playing; no src=/href= in the page, a Content-Security-Policy
               that forbids fetching
   controls    buttons, arrow keys, space, Home/End, Play with a speed,
-              the picker, --conn preselecting, #conn=&step=
+              the picker, --conn preselecting, #conn=&step=, printing on two
+              pages (the ladder, then the diagram)
   hostile     a file name with </script> and markup: escaped (\\u003c in the
               data block), shown as text, no script of its own runs
   state_diagram  --state-diagram (no browser): valid SVG that renders, the
@@ -25,6 +26,7 @@ Cases:
               how many connections were left out
 Exit 77 (skipped) when Chromium is not installed, unless
 TCPSHAKE_REQUIRE_BROWSER=1 (CI installs it: .ci/run)."""
+import base64
 import glob
 import json
 import os
@@ -180,7 +182,6 @@ def check_screens(page, cap, path, full):
         params = {"format": "png", "optimizeForSpeed": True}
         if not full:  # the whole viewport, scaled down: quick to decode
             params["clip"] = {"x": 0, "y": 0, "width": w, "height": h, "scale": 0.25}
-        import base64
         data = base64.b64decode(page.call("Page.captureScreenshot", params)["data"])
         with open("%s.%dx%d.png" % (path, w, h), "wb") as f:
             f.write(data)
@@ -302,11 +303,19 @@ def case_controls(tcpshake, work, src):
                   "document.getElementById('conn-pick').dispatchEvent(new Event('change')), 1")
         if not step(page).startswith("step 0 of"):
             fail("picking a connection did not start it at step 0")
+        # Print: the whole ladder on the first page, the diagram on the next.
+        small = os.path.join(work, "print.html")
+        make_page(tcpshake, os.path.join(src, "captures", "handshake-ipv4.pcap"), small)
+        page.goto(url(small, "#step=3"))
+        pdf = base64.b64decode(page.call("Page.printToPDF", {})["data"])
+        pages = len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf))
+        if pages != 2:
+            fail("printed on %d pages, expected 2 (ladder, then diagram)" % pages)
         if page.console_errors():
             fail("errors: %s" % page.console_errors())
     finally:
         b.close()
-    print("controls: keys, buttons, play, picker and --conn work")
+    print("controls: keys, buttons, play, picker, --conn and printing work")
 
 
 def case_hostile(tcpshake, work, src):
