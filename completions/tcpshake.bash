@@ -30,7 +30,7 @@ _tcpshake()
             COMPREPLY=($(compgen -f -X '!*.@(pcap|pcapng|cap|pcap.gz)' -- "$cur")
                        $(compgen -d -- "$cur"))
             return ;;
-        -w|--write|--svg|--report)
+        -w|--write|--svg|--report|--html|--state-diagram)
             COMPREPLY=($(compgen -f -- "$cur"))
             return ;;
         -Z|--user)

@@ -62,6 +62,15 @@
 #define CFG_FILTER_HELD_TOTAL 65536u /* in all (~30 MiB at most); beyond, counted */
 #define CFG_SVG_MAX_CONNS 64u    /* connections drawn in one --svg file */
 #define CFG_SVG_MAX_ROWS 512u    /* arrows drawn in one --svg file (~60 slides' worth) */
+/* --html (report_html.c): the page embeds the NDJSON of the connections it
+ * shows, so these bound its size; the page says what was left out. */
+#define CFG_HTML_MAX_CONNS 100u  /* connections in the page's picker (the first
+                                    ones, plus the one --conn names) */
+#define CFG_HTML_MAX_SEGS 400u   /* segments kept per connection (a bulk transfer
+                                    is cut after them: ~160 KiB of NDJSON) */
+#define CFG_HTML_MAX_BYTES (4u * 1024u * 1024u) /* NDJSON embedded in all: the
+                                    page stays under ~5 MiB whatever the capture */
+#define CFG_SDIAG_MAX_STEPS 256u /* --state-diagram: transitions drawn */
 
 #define ERRBUF_SIZE 512
 

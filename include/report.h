@@ -195,7 +195,7 @@ struct reporter *report_json_new(FILE *out, unsigned flags);
 
 /* The NDJSON schema's version: in every "meta" and "summary" record. Every
  * new field or record type bumps it (docs/NDJSON.md, "Change log"). */
-#define RPT_SCHEMA_VERSION 2
+#define RPT_SCHEMA_VERSION 3
 
 /* What the first NDJSON record says about the run: enough to know how the
  * records were made (the options that shape them), nothing machine-
@@ -237,6 +237,18 @@ struct reporter *report_svg_new(FILE *out, unsigned flags, uint64_t only_conn);
  * names the input in the page head. The caller opens and closes `out`.
  * NULL on ENOMEM. */
 struct reporter *report_page_new(FILE *out, const struct rpt_meta *m);
+/* HTML: one self-contained page (report_html.c; docs/VIEWS.md) to step
+ * through the connections in a browser, the ladder beside RFC 9293's state
+ * diagram; written to `out` when the run finishes. It embeds the NDJSON that
+ * `--json --all` writes (with `meta`'s record first when meta is not NULL),
+ * bounded by CFG_HTML_*; flags: RPT_ABS_SEQ, RPT_VERBOSE. only_conn != 0 is
+ * preselected. The caller opens and closes `out`. NULL on ENOMEM. */
+struct reporter *report_html_new(FILE *out, unsigned flags, uint64_t only_conn,
+                                 const struct rpt_meta *meta);
+/* --state-diagram: RFC 9293's state diagram as a standalone SVG, with the
+ * transitions of connection only_conn (0: none, the bare figure) drawn on
+ * it for both endpoints (report_sdiag.c, statediag.h). Written at finish. */
+struct reporter *report_sdiag_new(FILE *out, unsigned flags, uint64_t only_conn);
 /* Both reporters get every call, `a` first; the tee owns and destroys both.
  * `a` may not be NULL; with b NULL it returns a. NULL on ENOMEM (then
  * neither is destroyed). */

@@ -146,14 +146,14 @@ struct endpoint {
     uint16_t port;
     uint16_t syn_tx;     /* SYN or SYN+ACK transmissions with the current ISN */
     struct ep_opts opts;
-    bool presumed : 1;   /* no segment from this endpoint has shown the state yet */
+    bool presumed : 1; /* no segment from this endpoint has shown the state yet */
     bool isn_known : 1;
     bool fin_sent : 1;
     bool sent_any : 1;
-    bool sent_syn : 1;   /* sent a bare SYN */
+    bool sent_syn : 1; /* sent a bare SYN */
     bool sent_synack : 1; /* sent a SYN+ACK */
-    bool seq_base : 1;   /* isn holds a base for relative numbers */
-    bool ao : 1;         /* offered TCP-AO (RFC 5925, kind 29) on its SYN or SYN+ACK */
+    bool seq_base : 1; /* isn holds a base for relative numbers */
+    bool ao : 1; /* offered TCP-AO (RFC 5925, kind 29) on its SYN or SYN+ACK */
     uint32_t isn;        /* ISN if isn_known; else, when seq_base, the base for
                             relative numbers (first seq seen - 1, or the first
                             ack it received - 1) */
@@ -170,13 +170,13 @@ struct conn {
     struct endpoint ep[2];  /* [TRK_CLIENT], [TRK_SERVER] (SEMANTICS.md 2.4) */
     uint8_t outcome;        /* enum hs_outcome */
     uint8_t close;          /* enum close_outcome */
-    bool simultaneous;      /* both endpoints sent a bare SYN */
-    bool roles_guessed;     /* first segment was not a SYN: client is a guess */
-    bool client_syn_seen;   /* the client's bare SYN was captured */
-    bool synack_seen;       /* a SYN+ACK was captured */
-    bool hs_inferred;       /* complete by inference: the final ACK was not captured */
-    bool ended;             /* the connection reached its end (record due or emitted) */
-    bool emitted;           /* the record has been emitted */
+    bool simultaneous : 1;  /* both endpoints sent a bare SYN */
+    bool roles_guessed : 1; /* first segment was not a SYN: client is a guess */
+    bool client_syn_seen : 1; /* the client's bare SYN was captured */
+    bool synack_seen : 1;   /* a SYN+ACK was captured */
+    bool hs_inferred : 1;   /* complete by inference: the final ACK was not captured */
+    bool ended : 1;         /* the connection reached its end (record due or emitted) */
+    bool emitted : 1;       /* the record has been emitted */
     uint8_t anomalies;      /* CONN_ANOM_* */
     uint8_t lru_list;       /* table links (private to the tracker) */
     uint8_t pending;        /* TRK_P_*: verdicts later segments may revise (private) */

@@ -138,7 +138,8 @@ void cli_track_meta(const struct cli_track_opts *t, struct rpt_meta *m);
 /* Strict unsigned parse: all digits, within [min, max]. 0 or -1. */
 int cli_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
-/* Teaching views (--ladder, --ascii, --explain, --color, --svg, --conn),
+/* Teaching views (--ladder, --ascii, --explain, --color, --svg, --html,
+ * --state-diagram, --report, --conn),
  * shared by the subcommands that report segments. To add them to a
  * command: put CLI_VIEW_OPTS in its cli_opt table, call cli_views_option()
  * in the getopt default branch, cli_views_check() after parsing, and build
@@ -153,6 +154,8 @@ enum {
     CLI_OPT_TIME_ZONE,
     CLI_OPT_WIDTH,
     CLI_OPT_REPORT,
+    CLI_OPT_HTML,
+    CLI_OPT_STATE_DIAGRAM,
 };
 #define CLI_VIEW_OPTS                                                                        \
     { CLI_OPT_LADDER, "ladder", NULL, "draw each connection as a sequence diagram (ladder)" }, \
@@ -162,9 +165,17 @@ enum {
     { CLI_OPT_COLOR, "color", "WHEN",                                                        \
       "auto (default: on a terminal, unless NO_COLOR is set), always, never" },              \
     { CLI_OPT_SVG, "svg", "FILE", "also write the ladder as a standalone SVG to FILE" },     \
-    { CLI_OPT_CONN, "conn", "ID", "--ladder and --svg: draw connection ID only" },         \
     { CLI_OPT_REPORT, "report", "FILE",                                                      \
       "also write the whole run as one HTML page of charts and tables to FILE" },            \
+    { CLI_OPT_HTML, "html", "FILE",                                                          \
+      "also write a self-contained HTML page to step through the\n"                         \
+      "                         connections: ladder and RFC 9293 state diagram" },           \
+    { CLI_OPT_STATE_DIAGRAM, "state-diagram", "FILE",                                        \
+      "also write RFC 9293's state diagram as SVG, with the\n"                               \
+      "                         path of --conn ID drawn on it" },                            \
+    { CLI_OPT_CONN, "conn", "ID",                                                            \
+      "--ladder and --svg: draw connection ID only; --html: open\n"                          \
+      "                         it first; --state-diagram: draw its path" },                 \
     { 't', "t", NULL,                                                                        \
       "timestamps as tcpdump's: -t none, -tt seconds since 1970, -ttt since\n"               \
       "                         the previous line, -tttt date and time, -ttttt\n"            \
@@ -182,6 +193,10 @@ struct cli_views {
     const char *svg_path;   /* NULL: no SVG */
     unsigned long conn;     /* 0: all */
     FILE *svg;              /* open while running */
+    const char *html_path;  /* --html FILE; NULL: none */
+    FILE *html;
+    const char *sdiag_path; /* --state-diagram FILE; NULL: none */
+    FILE *sdiag;
     unsigned t_count;       /* -t given this many times (0: default, since the first) */
     unsigned long width;    /* --width N (0: the terminal's, none for a pipe) */
     const struct rpt_meta *meta; /* NDJSON: the first record (set by the command) */
@@ -202,11 +217,12 @@ int cli_views_check(const struct cli_views *v, bool json);
  * stdout is a terminal, NO_COLOR unset or empty, TERM not "dumb". An
  * explicit --color always wins over NO_COLOR (no-color.org). */
 unsigned cli_views_flags(const struct cli_views *v);
-/* Create the --svg file now (before dropping privileges); no-op without
- * --svg or when open. 0, or -1 after a message with *status set. */
+/* Create the --svg, --html, --state-diagram and --report files now (before dropping
+ * privileges); no-op for those not given or already open. 0, or -1 after a
+ * message with *status set. */
 int cli_views_open(struct cli_views *v, int *status);
-/* The reporter for stdout (JSON, text or ladder), tee'd with the SVG
- * reporter when --svg is given (the file is created here). `flags` holds
+/* The reporter for stdout (JSON, text or ladder), tee'd with the SVG,
+ * HTML and state-diagram reporters when asked (the files are created here). `flags` holds
  * the command's RPT_* flags plus cli_views_flags(). NULL after a message;
  * *status is then the exit status. */
 struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status);
@@ -215,8 +231,9 @@ struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool js
  * Opens the file when cli_views_open() has not. NULL after a message (rep is
  * then destroyed) with *status set. */
 struct reporter *cli_views_report(struct cli_views *v, struct reporter *rep, int *status);
-/* Close the SVG file (after pipeline_finish and reporter_destroy). Returns
- * status, or EXIT_OUTPUT after a message if writing it failed. */
+/* Close the SVG, HTML, diagram and report files (after pipeline_finish and
+ * reporter_destroy). Returns status, or EXIT_OUTPUT after a message if
+ * writing one failed. */
 int cli_views_finish(struct cli_views *v, int status);
 
 /* Subcommands. */

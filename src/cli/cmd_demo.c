@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "privs.h"
 #include "config.h"
+#include "outfile.h"
 #include "demo.h"
 #include "kview.h"
 #include "pipeline.h"
@@ -30,7 +31,7 @@
 #include "tcp_wire.h"
 
 enum { OPT_JSON = 256, OPT_SLOW, OPT_STEP, OPT_REFUSED, OPT_RESET, OPT_PIN, OPT_WIDTH,
-       OPT_BACKLOG_FULL, OPT_SYN_COOKIES };
+       OPT_BACKLOG_FULL, OPT_SYN_COOKIES, OPT_HTML };
 
 /* --slow without a value: one second per segment. */
 #define DEMO_SLOW_DEFAULT_S 1.0
@@ -62,6 +63,9 @@ static const struct cli_opt demo_opts[] = {
     { OPT_JSON, "json", NULL,
       "NDJSON: \"syscall\", \"segment\", \"state\", \"kernel\", \"agree\",\n"
       "                         \"conn\" and \"summary\" objects" },
+    { OPT_HTML, "html", "FILE",
+      "also write the connection as a self-contained HTML page to\n"
+      "                         step through (ladder and RFC 9293 state diagram)" },
     { 'S', "absolute-seq", NULL, "absolute sequence numbers (default: relative to the ISN)" },
     { 'v', "verbose", NULL, "more detail: TTL, window, anomalies" },
     { 'h', "help", NULL, "show this help" },
@@ -117,6 +121,7 @@ struct demo_args {
     unsigned flags;
     bool json, step;
     unsigned long width;    /* --width (0: the terminal's) */
+    const char *html_path;  /* --html FILE, written when the demo ends */
 };
 
 /* --slow=SECONDS: digits with at most one '.', 0 to DEMO_SLOW_MAX_S. */
@@ -195,6 +200,13 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
             }
             break;
         case OPT_JSON: a->json = true; break;
+        case OPT_HTML:
+            if (!optarg[0]) {
+                cli_error("--html: empty file name");
+                return EXIT_USAGE;
+            }
+            a->html_path = optarg;
+            break;
         case 'S': a->flags |= RPT_ABS_SEQ; break;
         case 'v': a->flags |= RPT_VERBOSE; break;
         case 'h':
@@ -686,6 +698,7 @@ int cmd_demo(int argc, char **argv)
     struct demo_result res;
     struct sigaction sa;
     char errbuf[ERRBUF_SIZE];
+    FILE *html = NULL; /* --html */
     int status = parse_args(argc, argv, &a), rc;
 
     if (status >= 0)
@@ -693,6 +706,10 @@ int cmd_demo(int argc, char **argv)
     if (demo_probe(a.cfg.mode, errbuf) != 0) {
         priv_error(a.cfg.mode, errbuf);
         return EXIT_PRIV;
+    }
+    if (a.html_path && !(html = outfile_fopen(a.html_path, errbuf))) {
+        cli_error("%s", errbuf);
+        return EXIT_OUTPUT;
     }
 
     memset(&c, 0, sizeof(c));
@@ -706,13 +723,16 @@ int cmd_demo(int argc, char **argv)
         return EXIT_INTERNAL;
     }
     c.rep = a.json ? report_json_new(stdout, a.flags) : report_text_new(stdout, a.flags);
-    if (c.rep && a.json) {
+    {
         struct rpt_meta meta;
         memset(&meta, 0, sizeof(meta));
         meta.command = "demo";
         meta.flags = a.flags;
         meta.slower_than_ns = -1;
-        report_json_meta(c.rep, &meta);
+        if (c.rep && a.json)
+            report_json_meta(c.rep, &meta);
+        if (c.rep && html) /* --html: the page beside the terminal's lines */
+            c.rep = report_tee_new(c.rep, report_html_new(html, a.flags, 0, &meta));
     }
     if (!c.rep) {
         cli_error("out of memory");
@@ -800,6 +820,11 @@ int cmd_demo(int argc, char **argv)
     reporter_destroy(c.rep);
 
     status = cli_output_finish(rc == 0 ? EXIT_OK : exit_for_demo(res.err));
+    if (html && (ferror(html) | fclose(html)) != 0) {
+        cli_error("writing %s failed", a.html_path);
+        if (status == EXIT_OK)
+            status = EXIT_OUTPUT;
+    }
     /* Ctrl-C interrupts the demo before its end: what was seen is reported
      * and the summary says so; exit 130 as read and craft (issue 12). */
     if (g_stop && status == EXIT_OK)

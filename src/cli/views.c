@@ -1,7 +1,7 @@
-/* views.c: the teaching-view options (--ladder, --ascii, --explain, --report,
- * --color, --svg, --conn) shared by read and watch (and ready for demo and
- * craft): parsing, the colour decision (the only getenv of the views), and
- * building the reporter, SVG file included. */
+/* views.c: the teaching-view options (--ladder, --ascii, --explain,
+ * --color, --svg, --html, --state-diagram, --report, --conn) shared by read
+ * and watch (and ready for demo and craft): parsing, the colour decision (the only getenv of the views), and
+ * building the reporter, output files included. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +44,17 @@ int cli_views_option(int c, const char *arg, struct cli_views *v)
             return -1;
         }
         v->report_path = arg;
+        return 1;
+    case CLI_OPT_HTML:
+    case CLI_OPT_STATE_DIAGRAM:
+        if (!arg[0]) {
+            cli_error("--%s: empty file name", c == CLI_OPT_HTML ? "html" : "state-diagram");
+            return -1;
+        }
+        if (c == CLI_OPT_HTML)
+            v->html_path = arg;
+        else
+            v->sdiag_path = arg;
         return 1;
     case 't':
         if (++v->t_count > 5) {
@@ -90,8 +101,9 @@ int cli_views_check(const struct cli_views *v, bool json)
         cli_error("--ascii draws the ladder: add --ladder");
         return -1;
     }
-    if (v->conn && !v->ladder && !v->svg_path) {
-        cli_error("--conn selects what --ladder or --svg draws: add one of them");
+    if (v->conn && !v->ladder && !v->svg_path && !v->html_path && !v->sdiag_path) {
+        cli_error("--conn selects what --ladder, --svg, --html or --state-diagram draws: "
+                  "add one of them");
         return -1;
     }
     return 0;
@@ -119,48 +131,61 @@ unsigned cli_views_flags(const struct cli_views *v)
     return f;
 }
 
-int cli_views_open(struct cli_views *v, int *status)
+/* One output file through the symlink-safe opener (outfile.h). */
+static int open_one(const char *path, FILE **f, int *status)
 {
     char errbuf[ERRBUF_SIZE];
-    if (v->svg_path && !v->svg) {
-        v->svg = outfile_fopen(v->svg_path, errbuf);
-        if (!v->svg) {
-            cli_error("%s", errbuf);
-            *status = EXIT_OUTPUT;
-            return -1;
-        }
+    if (!path || *f)
+        return 0;
+    *f = outfile_fopen(path, errbuf);
+    if (!*f) {
+        cli_error("%s", errbuf);
+        *status = EXIT_OUTPUT;
+        return -1;
     }
-    /* --report: through the same symlink-safe opener, before root is dropped. */
-    if (v->report_path && !v->report) {
-        v->report = outfile_fopen(v->report_path, errbuf);
-        if (!v->report) {
-            cli_error("%s", errbuf);
-            *status = EXIT_OUTPUT;
-            return -1;
-        }
+    return 0;
+}
+
+int cli_views_open(struct cli_views *v, int *status)
+{
+    if (open_one(v->svg_path, &v->svg, status) != 0 ||
+        open_one(v->html_path, &v->html, status) != 0 ||
+        open_one(v->sdiag_path, &v->sdiag, status) != 0 ||
+        /* --report: through the same opener, before root is dropped. */
+        open_one(v->report_path, &v->report, status) != 0)
+        return -1;
+    return 0;
+}
+
+/* Add one file reporter beside *rep (the tee owns both); on failure *rep
+ * is destroyed. 0 or -1 (out of memory). */
+static int tee_in(struct reporter **rep, struct reporter *extra)
+{
+    struct reporter *tee = extra ? report_tee_new(*rep, extra) : NULL;
+    if (!tee) {
+        reporter_destroy(*rep);
+        reporter_destroy(extra);
+        *rep = NULL;
+        return -1;
     }
+    *rep = tee;
     return 0;
 }
 
 struct reporter *cli_views_report(struct cli_views *v, struct reporter *rep, int *status)
 {
-    struct reporter *page, *tee;
     if (!v->report_path)
         return rep;
     if (cli_views_open(v, status) != 0) {
         reporter_destroy(rep);
         return NULL;
     }
-    page = report_page_new(v->report, v->meta);
-    tee = page ? report_tee_new(rep, page) : NULL;
-    if (!tee) {
+    if (tee_in(&rep, report_page_new(v->report, v->meta)) != 0) {
         cli_error("out of memory");
-        reporter_destroy(rep);
-        reporter_destroy(page);
         *status = EXIT_INTERNAL;
         return NULL;
     }
-    return tee;
+    return rep;
 }
 
 /* -t..-ttttt and --time-zone on the text view. The local offset is the
@@ -182,7 +207,7 @@ static void set_time(struct reporter *rep, const struct cli_views *v)
 
 struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool json, int *status)
 {
-    struct reporter *main_rep, *svg_rep, *tee;
+    struct reporter *main_rep;
     /* Text and ladder fit the terminal (or --width); NDJSON lines never fold. */
     size_t width = json ? 0 : cli_term_width(v->width);
     if (width && cli_output_fold(width) != 0) {
@@ -208,59 +233,52 @@ struct reporter *cli_views_reporter(struct cli_views *v, unsigned flags, bool js
         *status = EXIT_INTERNAL;
         return NULL;
     }
-    if (!v->svg_path)
-        return main_rep;
     if (cli_views_open(v, status) != 0) {
         reporter_destroy(main_rep);
         return NULL;
     }
-    svg_rep = report_svg_new(v->svg, flags, v->conn);
-    tee = svg_rep ? report_tee_new(main_rep, svg_rep) : NULL;
-    if (!tee) {
+    if ((v->svg && tee_in(&main_rep, report_svg_new(v->svg, flags, v->conn)) != 0) ||
+        (v->html && tee_in(&main_rep, report_html_new(v->html, flags, v->conn, v->meta)) != 0) ||
+        (v->sdiag && tee_in(&main_rep, report_sdiag_new(v->sdiag, flags, v->conn)) != 0)) {
         cli_error("out of memory");
-        reporter_destroy(main_rep);
-        reporter_destroy(svg_rep);
-        fclose(v->svg);
-        v->svg = NULL;
         *status = EXIT_INTERNAL;
         return NULL;
     }
-    return tee;
+    return main_rep;
+}
+
+/* Close one output file; true if writing it failed. */
+static bool close_one(FILE **f, const char *path, bool remove)
+{
+    bool failed;
+    if (!*f)
+        return false;
+    failed = ferror(*f) != 0;
+    if (fclose(*f) != 0)
+        failed = true;
+    *f = NULL;
+    if (remove)
+        unlink(path);
+    if (failed && !remove)
+        cli_error("writing %s failed", path);
+    return failed && !remove;
 }
 
 int cli_views_finish(struct cli_views *v, int status)
 {
-    int failed = 0;
+    bool failed = false;
     /* --conn N that matched nothing: say so, and leave no blank slide. */
     bool no_such_conn = v->conn && v->have_conns && v->conn > v->conns_seen;
-    if (v->svg) {
-        failed = ferror(v->svg);
-        if (fclose(v->svg) != 0)
-            failed = 1;
-        v->svg = NULL;
-        if (no_such_conn)
-            unlink(v->svg_path);
-    }
-    if (v->report) {
-        bool bad = ferror(v->report) != 0;
-        if (fclose(v->report) != 0)
-            bad = true;
-        v->report = NULL;
-        if (bad) {
-            cli_error("writing %s failed", v->report_path);
-            if (status == EXIT_OK)
-                status = EXIT_OUTPUT;
-        }
-    }
+    failed |= close_one(&v->svg, v->svg_path, no_such_conn);
+    failed |= close_one(&v->html, v->html_path, no_such_conn);
+    failed |= close_one(&v->sdiag, v->sdiag_path, no_such_conn);
+    failed |= close_one(&v->report, v->report_path, false); /* the whole run: kept */
     if (no_such_conn) {
         cli_error("--conn %lu: no such connection (this input has %llu)", v->conn,
                   (unsigned long long)v->conns_seen);
         return status == EXIT_OK ? EXIT_USAGE : status;
     }
-    if (failed) {
-        cli_error("writing %s failed", v->svg_path);
-        if (status == EXIT_OK)
-            return EXIT_OUTPUT;
-    }
+    if (failed && status == EXIT_OK)
+        return EXIT_OUTPUT;
     return status;
 }

@@ -100,6 +100,12 @@ static void side_changes(struct ladder_row *r, const struct trk_verdict *v, int 
         } else {
             r->changed[side] = true;
         }
+        /* The row says what the state records say: a state the segment
+         * inferred stays presumed although the same segment confirmed the
+         * sender's state afterwards (tracker_revise.c, server-only
+         * captures; docs/STATES.md). */
+        if (ch->to == r->state[side])
+            r->presumed[side] = ch->presumed;
     }
     if (first) {
         r->before[side] = r->state[side];

@@ -71,6 +71,36 @@ static void tee_listener(struct reporter *r, const struct rpt_listener *l)
     reporter_listener(t->b, l);
 }
 
+/* The demo's records go to both as well (reporter_syscall() and friends
+ * skip a reporter without the op). */
+static void tee_syscall(struct reporter *r, uint64_t ts_ns, const char *text)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_syscall(t->a, ts_ns, text);
+    reporter_syscall(t->b, ts_ns, text);
+}
+
+static void tee_kernel(struct reporter *r, const struct rpt_kernel *k)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_kernel(t->a, k);
+    reporter_kernel(t->b, k);
+}
+
+static void tee_agree(struct reporter *r, const struct rpt_agree *a)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_agree(t->a, a);
+    reporter_agree(t->b, a);
+}
+
+static void tee_held_copy(struct reporter *r, const struct rpt_held_copy *h)
+{
+    struct tee_rep *t = (struct tee_rep *)r;
+    reporter_held_copy(t->a, h);
+    reporter_held_copy(t->b, h);
+}
+
 static void tee_destroy(struct reporter *r)
 {
     struct tee_rep *t = (struct tee_rep *)r;
@@ -88,6 +118,10 @@ static const struct reporter_ops tee_ops = {
     .destroy = tee_destroy,
     .epoch = tee_epoch,
     .listener = tee_listener,
+    .syscall = tee_syscall,
+    .kernel = tee_kernel,
+    .agree = tee_agree,
+    .held_copy = tee_held_copy,
 };
 
 struct reporter *report_tee_new(struct reporter *a, struct reporter *b)

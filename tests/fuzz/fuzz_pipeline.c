@@ -3,12 +3,15 @@
  * text and NDJSON reporters, as `tcpshake read` runs them, with a small
  * connection table (16 entries) so that eviction is exercised; the quiet run
  * also writes the --report page (report_page.c), its head naming a "file"
- * made of the input's first bytes. Checks the accounting the summary relies
- * on: every frame counted once, every connection's record emitted exactly
- * once (outcomes and closes add up to the connections), the table within its
- * capacity; and that the page is whole: one script element, the JSON data
- * block, which nothing from the input can end early, and no control byte but whitespace. */
+ * made of the input's first bytes, and the last run the --html page
+ * (report_html.c) and the --state-diagram SVG. Checks the accounting the
+ * summary relies on: every frame counted once, every connection's record
+ * emitted exactly once (outcomes and closes add up to the connections), the
+ * table within its capacity; and that both pages are whole: nothing from the
+ * input can end a script element early, and the report page has no control
+ * byte but whitespace. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
@@ -33,7 +36,7 @@ static enum link_type map_linktype(int lt)
     }
 }
 
-#define N_RUNS 3
+#define N_RUNS 4 /* the last one: --html and --state-diagram */
 #define FUZZ_MAX_CONNS 16
 
 static FILE *sink_file(void)
@@ -68,9 +71,9 @@ static void check_accounting(struct pipeline *pl, uint64_t frames)
     FUZZ_CHECK(rs->tcp_packets == rs->decode[DECODE_OK]);
 }
 
-/* The page: <!DOCTYPE ...> ... one data block at the very end, no control
+/* The --report page: <!DOCTYPE ...> ... one data block at the very end, no control
  * byte but XML whitespace, nothing after </html>. */
-static void check_page(const char *page, size_t len)
+static void check_report_page(const char *page, size_t len)
 {
     static const char open_tag[] = "<script type=\"application/json\" id=\"tcpshake-data\">";
     static const char tail[] = "</script>\n</body>\n</html>\n";
@@ -90,10 +93,28 @@ static void check_page(const char *page, size_t len)
                       (size_t)(page + len - (sizeof(tail) - 1) - (data + sizeof(open_tag) - 1))) == NULL);
 }
 
+/* The --html page: one document, exactly the three scripts report_html.c writes
+ * (two data blocks and the code), whatever the input said. */
+static void check_html_page(const char *page, size_t len)
+{
+    const char *p = page;
+    size_t closes = 0;
+    FUZZ_CHECK(page != NULL && len > 0 && strlen(page) == len);
+    FUZZ_CHECK(strncmp(page, "<!DOCTYPE html>", 15) == 0);
+    FUZZ_CHECK(len > 8 && strcmp(page + len - 8, "</html>\n") == 0);
+    while ((p = strstr(p, "</script")) != NULL) {
+        closes++;
+        p++;
+    }
+    FUZZ_CHECK(closes == 3);
+    FUZZ_CHECK(strstr(page, "<!--") == NULL); /* would start an escaped script state */
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const unsigned flags[N_RUNS] = { RPT_ALL | RPT_VERBOSE,
-                                            RPT_ALL | RPT_VERBOSE | RPT_ABS_SEQ, RPT_QUIET };
+                                            RPT_ALL | RPT_VERBOSE | RPT_ABS_SEQ, RPT_QUIET,
+                                            RPT_VERBOSE };
     struct reporter *rep[N_RUNS] = { NULL };
     struct pipeline *pl[N_RUNS] = { NULL };
     struct tracker_cfg tcfg;
@@ -107,7 +128,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct rpt_meta meta;
     char *page = NULL;
     size_t page_len = 0;
-    FILE *page_out;
+    char *html = NULL;
+    size_t html_len = 0;
+    FILE *page_out = NULL, *html_out = NULL;
     int i, rc;
 
     if (!out || pcap_lite_open(&rd, data, size) != 0)
@@ -134,12 +157,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     meta.inputs = inputs;
     meta.ninputs = 1;
     meta.filter = name;
+    meta.slower_than_ns = -1;
     page_out = open_memstream(&page, &page_len);
     FUZZ_CHECK(page_out != NULL);
+    html_out = open_memstream(&html, &html_len);
+    FUZZ_CHECK(html_out != NULL);
     for (i = 0; i < N_RUNS; i++) {
-        /* Text for the ALL and QUIET runs, NDJSON for the middle one; the
-         * QUIET run also writes the page, as `read -q --report` does. */
-        rep[i] = i == 1 ? report_json_new(out, flags[i]) : report_text_new(out, flags[i]);
+        /* Text for the ALL and QUIET runs, NDJSON for the second one, the
+         * --html page (connection 2 preselected, connection 1's path on the
+         * state diagram) last; the QUIET run also writes the --report page,
+         * as `read -q --report` does. */
+        if (i == 3)
+            rep[i] = report_tee_new(report_html_new(html_out, flags[i], 2, &meta),
+                                    report_sdiag_new(out, flags[i], 1));
+        else
+            rep[i] = i == 1 ? report_json_new(out, flags[i]) : report_text_new(out, flags[i]);
         FUZZ_CHECK(rep[i] != NULL);
         if (i == 2)
             rep[i] = report_tee_new(rep[i], report_page_new(page_out, &meta));
@@ -169,7 +201,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         reporter_destroy(rep[i]);
     }
     FUZZ_CHECK(fclose(page_out) == 0);
-    check_page(page, page_len);
+    check_report_page(page, page_len);
     free(page);
+    FUZZ_CHECK(fclose(html_out) == 0);
+    check_html_page(html, html_len);
+    free(html);
     return 0;
 }

@@ -584,6 +584,31 @@ def case_watch_report():
     check(data["summary"] == want, "page summary %s\n!= NDJSON %s" % (data["summary"], want))
     check(sum(data["bins"]["started"]["complete"]) == 3, "bins: %s" % data["bins"]["started"])
     check(text.rstrip().endswith("</html>"), "the page is cut")
+def html_block(path):
+    """The NDJSON block of an --html page (report_html.c)."""
+    with open(path, encoding="utf-8") as f:
+        html = f.read()
+    m = re.search(r'<script type="application/x-ndjson" id="tcpshake-ndjson">\n(.*?)</script>',
+                  html, re.S)
+    check(m is not None, "no NDJSON block in " + path)
+    return [json.loads(l) for l in m.group(1).splitlines() if l.strip()]
+
+
+def case_demo_html():
+    """demo --html: the page's archive is the demo's NDJSON, line for line."""
+    path = os.path.join(WORK, "demo.html")
+    recs, out = demo_json(["--html", path])
+    check(html_block(path) == recs, "the page's NDJSON differs from demo --json", out)
+
+
+def case_watch_html():
+    """watch --html: written when watch ends, its connections as watch saw them."""
+    path = os.path.join(WORK, "watch.html")
+    conns = watch_run(3, ["--html", path])
+    page = html_block(path)
+    check([r for r in page if r["type"] == "conn"] == conns, "the page's connections differ")
+    check(any(r["type"] == "segment" for r in page) and page[-1]["type"] == "summary",
+          "the page has no segments or no summary")
 
 
 def case_watch_unpriv():
