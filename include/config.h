@@ -12,7 +12,7 @@
 #define CFG_MAX_CONNS_MAX 67108864u
 
 /* Timeouts in seconds of packet time, Linux conntrack's defaults
- * (nf_conntrack_tcp_timeout_*; SEMANTICS.md section 3). */
+ * (nf_conntrack_tcp_timeout_*; docs/SEMANTICS.md section 3). */
 #define CFG_TO_SYN_SENT_S 120u   /* unanswered SYN decided after this */
 #define CFG_TO_SYN_RECV_S 60u    /* half-open decided after this */
 #define CFG_TO_ESTABLISHED_S 432000u /* 5 days */

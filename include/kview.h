@@ -1,7 +1,7 @@
 /* kview.h: the kernel's own view of TCP sockets (Linux): TCP_INFO on a socket
  * we hold, NETLINK_SOCK_DIAG for every socket on a port, including the
  * request sockets and TIME_WAIT sockets that no fd can reach
- * (SEMANTICS.md 2.3). No root needed; each call sees the network namespace
+ * (docs/SEMANTICS.md 2.3). No root needed; each call sees the network namespace
  * its socket was created in. */
 #ifndef TCPSHAKE_KVIEW_H
 #define TCPSHAKE_KVIEW_H

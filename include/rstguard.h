@@ -1,4 +1,4 @@
-/* rstguard.h: the RST guard for `tcpshake craft` (SEMANTICS.md 6). An nft
+/* rstguard.h: the RST guard for `tcpshake craft` (docs/SEMANTICS.md 6). An nft
  * table `inet tcpshake_<pid>` with one chain on the input hook at priority
  * raw drops the segments this host's kernel would answer with a RST, because
  * no socket of its own owns the crafted 4-tuple (RFC 9293 3.10.7.1). Packet

@@ -64,7 +64,5 @@ char *tcp_flags_letters(uint16_t flags, char out[16]);
 /* Write the flags as words joined by '+': "SYN", "SYN+ACK", "RST+ACK", "FIN+ACK".
  * Order: SYN, FIN, RST, PSH, ACK, URG, ECE, CWR, AE. Returns out. */
 char *tcp_flags_words(uint16_t flags, char out[48]);
-/* Name of an option kind, or NULL if not in the table. */
-const char *tcpopt_kind_name(uint8_t kind);
 
 #endif

@@ -40,7 +40,7 @@ enum tcp_state {
     TS__COUNT
 };
 
-/* Handshake outcome of a connection (SEMANTICS.md 2.5). PENDING never
+/* Handshake outcome of a connection (docs/SEMANTICS.md 2.5). PENDING never
  * appears in output: tracker_finish() and timeouts decide it. */
 #define HS_OUTCOME_MAP(X)             \
     X(PENDING, "pending")             \
@@ -167,7 +167,7 @@ struct conn {
     uint64_t id;            /* 1, 2, ... in order of first segment; stable in output */
     uint32_t generation;    /* 0 for the first connection on this 4-tuple, then 1, 2, ... */
     uint32_t pkts;
-    struct endpoint ep[2];  /* [TRK_CLIENT], [TRK_SERVER] (SEMANTICS.md 2.4) */
+    struct endpoint ep[2];  /* [TRK_CLIENT], [TRK_SERVER] (docs/SEMANTICS.md 2.4) */
     uint8_t outcome;        /* enum hs_outcome */
     uint8_t close;          /* enum close_outcome */
     bool simultaneous : 1;  /* both endpoints sent a bare SYN */

@@ -6,7 +6,7 @@
  * and LRU lists, one per (eviction class, timeout kind). The class orders
  * eviction: ended entries are recycled first, then unfinished handshakes (and entries
  * only one endpoint has spoken on), then connections both ends use
- * (SEMANTICS.md 2, docs/STATES.md "Bounded memory").
+ * (docs/SEMANTICS.md 2, docs/STATES.md "Bounded memory").
  * The kind groups entries that share one timeout, so within a list last-seen
  * order is also deadline order and an expiry sweep stops at the first entry
  * that has not expired. A touch stamp orders entries across the lists of a

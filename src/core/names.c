@@ -52,17 +52,6 @@ char *tcp_flags_words(uint16_t flags, char out[48])
     return out;
 }
 
-const char *tcpopt_kind_name(uint8_t kind)
-{
-    switch (kind) {
-#define X(n, v, s) case v: return s;
-        TCPOPT_KIND_MAP(X)
-#undef X
-    default:
-        return NULL;
-    }
-}
-
 const char *link_type_name(enum link_type lt)
 {
     static const char *const names[] = {

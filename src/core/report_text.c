@@ -10,7 +10,7 @@
  * TIME is seconds since the first frame seen. STATES shows an endpoint's
  * change as FROM->TO (chained when one segment moves it twice) or, when the
  * segment did not move it, its current state; a trailing '?' marks a
- * presumed state (SEMANTICS.md 2.2), and a presumed first state is shown
+ * presumed state (docs/SEMANTICS.md 2.2), and a presumed first state is shown
  * alone ("LISTEN?", not "CLOSED->LISTEN?").
  *
  * RPT_EXPLAIN puts the explain.h sentence on an indented line under each

@@ -209,7 +209,7 @@ static enum conntab_class class_of(const struct conn *c)
     return CT_OPEN;
 }
 
-/* The timeout kind of one endpoint state (SEMANTICS.md 3). */
+/* The timeout kind of one endpoint state (docs/SEMANTICS.md 3). */
 static enum to_kind state_kind(uint8_t s)
 {
     switch (s) {
@@ -272,7 +272,7 @@ static void copy_opts(struct endpoint *e, const struct pkt *p)
 }
 
 /* Decide a pending outcome when the connection's record is due
- * (SEMANTICS.md 2.5). */
+ * (docs/SEMANTICS.md 2.5). */
 static void decide_outcome(struct conn *c)
 {
     if (c->outcome != HS_PENDING)
@@ -357,7 +357,7 @@ static struct conn *alloc_conn(struct tracker *t, uint64_t ts_ns, const struct t
     return conntab_alloc(t->ct);
 }
 
-/* Roles (SEMANTICS.md 2.4): the client sent the first bare SYN; a leading
+/* Roles (docs/SEMANTICS.md 2.4): the client sent the first bare SYN; a leading
  * SYN+ACK's sender is the server; otherwise the first sender is
  * provisionally the client (roles_guessed). */
 static struct conn *new_conn(struct tracker *t, const struct pkt *p, uint32_t generation,
@@ -415,7 +415,7 @@ static void outcome_set(struct conn *c, enum hs_outcome o, struct trk_verdict *v
 }
 
 /* Both endpoints synchronized after a captured SYN: complete
- * (SEMANTICS.md 2.5; conntrack and tshark need the final ACK). */
+ * (docs/SEMANTICS.md 2.5; conntrack and tshark need the final ACK). */
 void trk__check_complete(struct conn *c, struct trk_verdict *v)
 {
     if (c->client_syn_seen && trk__synchronized(c->ep[0].state) &&
@@ -467,7 +467,7 @@ static void on_syn(struct conn *c, int s, const struct pkt *p, struct trk_verdic
         trk__change(v, c, !s, TS_SYN_RECV, false);
 }
 
-/* SYN+ACK from side s (SEMANTICS.md 2.2): sender LISTEN/SYN_SENT ->
+/* SYN+ACK from side s (docs/SEMANTICS.md 2.2): sender LISTEN/SYN_SENT ->
  * SYN_RECV; receiver SYN_SENT/SYN_RECV -> ESTABLISHED if it acks ISN+1. */
 static void on_synack(struct conn *c, int s, const struct pkt *p, struct trk_verdict *v,
                       struct tracker *t)
@@ -755,7 +755,7 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         bool retransmit = S->sent_syn && p->seq == S->isn;
         if (c->ended || !(late_syn || simultaneous || retransmit)) {
             /* A SYN after the end, or with a new ISN on a live tuple,
-             * starts a new connection (SEMANTICS.md 2.4). */
+             * starts a new connection (docs/SEMANTICS.md 2.4). */
             uint32_t gen = c->generation + 1;
             if (!c->ended) {
                 c->anomalies |= CONN_ANOM_ISN_CHANGE;

@@ -9,7 +9,7 @@
 #include "gen.h"
 #include "tcp_wire.h"
 
-/* Ground-truth categories, in the tracker's outcome spelling (SEMANTICS.md
+/* Ground-truth categories, in the tracker's outcome spelling (docs/SEMANTICS.md
  * 2.5). `simultaneous` is a flag on connections that are also `complete`. */
 #define OUTCOME_MAP(X)            \
     X(COMPLETE, "complete")       \
@@ -246,7 +246,7 @@ static enum outcome build_script(struct bconn *b, uint64_t i, uint64_t t, uint64
     }
     pick -= MIX_HALF_OPEN;
     if (pick < MIX_ABORTED) {
-        /* SEMANTICS.md 2.5: client RST after its SYN; client RST after the
+        /* docs/SEMANTICS.md 2.5: client RST after its SYN; client RST after the
          * SYN+ACK (the kernel RST of a raw-socket client); server RST after
          * its SYN+ACK. Each RST carries the sender's SND.NXT. */
         add(&s, t, GEN_C2S, TH_SYN, 0, GEN_O_SYN);

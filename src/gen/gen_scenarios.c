@@ -161,7 +161,7 @@ static const struct seg simultaneous[] = {
 
 /* The raw-socket crafter's handshake without a guard: no socket owns the
  * 4-tuple, so the client's kernel answers the SYN+ACK with
- * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.1; SEMANTICS.md section 6). */
+ * <SEQ=SEG.ACK><CTL=RST> (RFC 9293 3.10.7.1; docs/SEMANTICS.md section 6). */
 static const struct seg abort_after_synack[] = {
     { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
     { 20000, S, 0, F_SA, 0, 1, O_SYN, NULL },
@@ -257,7 +257,7 @@ static const struct seg half_close[] = {
 };
 
 /* Self-connect: a socket bound to 127.0.0.1:P connects to itself. The wire
- * shows [S] seq X, [S.] seq X ack X+1, [.] (SEMANTICS.md 2.3). */
+ * shows [S] seq X, [S.] seq X ack X+1, [.] (docs/SEMANTICS.md 2.3). */
 static const struct seg self_connect[] = {
     { 0, C, 0, F_S, 0, 0, O_SYN, NULL },
     { 20, S, 0, F_SA, 0, 1, O_SYN, NULL },

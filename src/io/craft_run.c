@@ -1,6 +1,6 @@
 /* craft_run.c: the bounded loop of `tcpshake craft`: guard, capture, raw
  * sends and the handshake state machine, with the guard removed on every
- * exit path (ARCHITECTURE.md 4, SEMANTICS.md 6).
+ * exit path (ARCHITECTURE.md 4, docs/SEMANTICS.md 6).
  *
  * It receives through libpcap, not a raw IP socket: AF_PACKET sees a frame
  * before the netfilter input hook where the guard drops it, a raw IP socket
@@ -550,7 +550,7 @@ static enum crun_status on_captured(struct crun *r, const struct pcap_pkthdr *h,
         r->cb->on_frame(r->cb->user, &f, r->lt);
     if (decode_frame(r->lt, &f, &p) != DECODE_OK)
         return CRUN_OK;
-    /* SEMANTICS.md 6: say once that the capture saw what TCP will not. */
+    /* docs/SEMANTICS.md 6: say once that the capture saw what TCP will not. */
     if (r->guard.installed && !r->said_dropped && p.dport == r->lport &&
         ipaddr_eq(&p.dst, &r->local) && !(p.flags & TH_RST)) {
         r->said_dropped = true;

@@ -1,5 +1,5 @@
 /* rstguard.c: install and remove the nft input-drop table that keeps this
- * host's kernel from answering crafted segments with RST (SEMANTICS.md 6,
+ * host's kernel from answering crafted segments with RST (docs/SEMANTICS.md 6,
  * RFC 9293 3.10.7.1), by running `nft -f -` with the script on stdin. */
 #include "rstguard.h"
 

@@ -8,7 +8,7 @@ close outcome) with:
     .ignore-checksums variant when present, since tcpshake never drops a
     segment for its checksum),
   * tshark 4.0's tcp.completeness bits (NAME.tshark-completeness.tsv),
-following the mapping of SEMANTICS.md section 5.1. Rows are matched per
+following the mapping of docs/SEMANTICS.md section 5.1. Rows are matched per
 4-tuple (either direction) in time order. Every difference must be listed,
 with its reason, in deviations.tsv; a listed deviation that no longer occurs
 is reported as stale. Exit 0 only when every difference is explained.
@@ -150,7 +150,7 @@ def load_zeek(path):
 # ---------- tshark ------------------------------------------------------------
 
 def tshark_outcomes(bits):
-    """Handshake outcomes compatible with tcp.completeness (SEMANTICS.md 5.1)."""
+    """Handshake outcomes compatible with tcp.completeness (docs/SEMANTICS.md 5.1)."""
     if not bits & SYN:
         return {"mid-stream"}
     if bits & SYNACK and bits & ACK:
@@ -342,7 +342,7 @@ def compare(capture_name, ours, oracle, rows, deviations, results):
                         problems.append("history letters %s vs ours %s" % (
                             "".join(sorted(theirs_l)), "".join(sorted(ours_l))))
         elif len(trows) == 1 and oracle == "tshark":
-            # tshark keeps one stream while the ISN repeats (SEMANTICS.md 5.2.1)
+            # tshark keeps one stream while the ISN repeats (docs/SEMANTICS.md 5.2.1)
             for o in ocs:
                 if o["outcome"] not in trows[0][3]:
                     problems.append("outcome %s not in %s" % (o["outcome"], sorted(trows[0][3])))

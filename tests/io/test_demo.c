@@ -422,7 +422,7 @@ static void wire_graceful(bool v6)
 {
     struct demo_result res;
     struct log *l = run(DEMO_MODE_WIRE, DEMO_SCENARIO_GRACEFUL, v6, SLOW_NS, &res, 0);
-    /* SEMANTICS.md 2.3, one segment at a time. */
+    /* docs/SEMANTICS.md 2.3, one segment at a time. */
     static const unsigned open_ks[][2] = {
         {KSTATE_SYN_SENT, 0},                      /* after connect(): SYN held */
         {KSTATE_SYN_SENT, KSTATE_SYN_RECV},        /* SYN crossed: request socket */

@@ -344,7 +344,7 @@ def case_demo_slow():
     the_conn(recs, "complete", out)
     agrees = {a["step"]: a for a in check_agrees(recs, out)}
     steps = kernel_steps(recs)
-    # SEMANTICS.md 2.3 one segment at a time, each snapshot compared.
+    # docs/SEMANTICS.md 2.3 one segment at a time, each snapshot compared.
     want = [("SYN_SENT", "SYN_RECV"), ("ESTABLISHED", "SYN_RECV"), ("ESTABLISHED", "ESTABLISHED")]
     at = 0
     order = sorted(steps)

@@ -445,7 +445,7 @@ static void test_client_hold_no_rst(void **state)
     assert_int_equal(hs_end(&h), HS_END_HELD);
 }
 
-/* No guard (SEMANTICS.md 6): S, SA, R (this host's kernel), A (ours),
+/* No guard (docs/SEMANTICS.md 6): S, SA, R (this host's kernel), A (ours),
  * R (the listener, back in LISTEN): aborted. */
 static void test_client_kernel_rst_then_reset(void **state)
 {

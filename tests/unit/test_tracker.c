@@ -1,4 +1,4 @@
-/* test_tracker.c: tracker scenarios (SEMANTICS.md 2 and ARCHITECTURE.md 5):
+/* test_tracker.c: tracker scenarios (docs/SEMANTICS.md 2 and ARCHITECTURE.md 5):
  * every outcome, retransmission vs reuse, simultaneous open, split
  * handshake, self-connect, mid-stream, closes, eviction and expiry. Each test
  * asserts the whole sequence of changes and records, not only the end. */
@@ -275,7 +275,7 @@ static void test_half_open_by_timeout(void **state)
 static void test_aborted_by_client_after_synack(void **state)
 {
     struct fx *f = *state;
-    /* The raw-socket crafter case (SEMANTICS.md 6): the client's kernel RSTs
+    /* The raw-socket crafter case (docs/SEMANTICS.md 6): the client's kernel RSTs
      * the SYN+ACK; the passive server returns to LISTEN. */
     cs(f, 0, TH_SYN, 1000, 0);
     sc(f, 1, SA, 5000, 1001);

@@ -1,2 +1,0 @@
-/* Keeps the support library non-empty. */
-typedef int tcpshake_testsupport_empty;
