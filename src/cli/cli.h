@@ -210,6 +210,11 @@ struct cli_views {
 /* Handle one getopt result if it is a view option: 1 handled, 0 not a view
  * option, -1 bad argument (message printed; exit EXIT_USAGE). */
 int cli_views_option(int c, const char *arg, struct cli_views *v);
+/* A picture or page file option's value (--svg, --html, --report...): not
+ * empty, and not "-", since stdout carries the text or NDJSON (-w - is the
+ * one option that writes to stdout, as tcpdump's). 0, or -1 after a message
+ * naming --opt (EXIT_USAGE). */
+int cli_file_arg(const char *opt, const char *arg);
 /* Combinations that make no sense (--ladder with --json...): 0, or -1
  * after a message (EXIT_USAGE). */
 int cli_views_check(const struct cli_views *v, bool json);

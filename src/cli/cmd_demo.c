@@ -201,10 +201,8 @@ static int parse_args(int argc, char **argv, struct demo_args *a)
             break;
         case OPT_JSON: a->json = true; break;
         case OPT_HTML:
-            if (!optarg[0]) {
-                cli_error("--html: empty file name");
+            if (cli_file_arg("html", optarg) != 0)
                 return EXIT_USAGE;
-            }
             a->html_path = optarg;
             break;
         case 'S': a->flags |= RPT_ABS_SEQ; break;

@@ -12,6 +12,32 @@
 #include "outfile.h"
 #include "report.h"
 
+/* The name of a file option, for its messages. */
+static const char *file_opt_name(int c)
+{
+    switch (c) {
+    case CLI_OPT_SVG: return "svg";
+    case CLI_OPT_REPORT: return "report";
+    case CLI_OPT_HTML: return "html";
+    default: return "state-diagram";
+    }
+}
+
+int cli_file_arg(const char *opt, const char *arg)
+{
+    if (!arg[0]) {
+        cli_error("--%s: empty file name", opt);
+        return -1;
+    }
+    if (strcmp(arg, "-") == 0) {
+        cli_error("--%s: '-' would mix the file into the output on stdout; give a file name "
+                  "(./- for a file named '-')",
+                  opt);
+        return -1;
+    }
+    return 0;
+}
+
 int cli_views_option(int c, const char *arg, struct cli_views *v)
 {
     unsigned long n;
@@ -32,26 +58,16 @@ int cli_views_option(int c, const char *arg, struct cli_views *v)
         }
         return 1;
     case CLI_OPT_SVG:
-        if (!arg[0]) {
-            cli_error("--svg: empty file name");
-            return -1;
-        }
-        v->svg_path = arg;
-        return 1;
     case CLI_OPT_REPORT:
-        if (!arg[0]) {
-            cli_error("--report: empty file name");
-            return -1;
-        }
-        v->report_path = arg;
-        return 1;
     case CLI_OPT_HTML:
     case CLI_OPT_STATE_DIAGRAM:
-        if (!arg[0]) {
-            cli_error("--%s: empty file name", c == CLI_OPT_HTML ? "html" : "state-diagram");
+        if (cli_file_arg(file_opt_name(c), arg) != 0)
             return -1;
-        }
-        if (c == CLI_OPT_HTML)
+        if (c == CLI_OPT_SVG)
+            v->svg_path = arg;
+        else if (c == CLI_OPT_REPORT)
+            v->report_path = arg;
+        else if (c == CLI_OPT_HTML)
             v->html_path = arg;
         else
             v->sdiag_path = arg;

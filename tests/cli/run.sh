@@ -155,6 +155,21 @@ bad_max_conns)
     err_is "tcpshake: --max-conns: '12x' is not a number from 16 to 67108864"
     run 2 read --max-conns 8 good.pcap
     err_matches "^tcpshake: --max-conns: '8' is not a number" ;;
+file_options_not_stdout)
+    # --svg, --html, --state-diagram and --report write files: '-' would mix
+    # a page into the text on stdout, so it is refused before any reading,
+    # and nothing named '-' appears; './-' is a file.
+    good_pcap
+    for opt in svg html state-diagram report; do
+        run 2 read --$opt - good.pcap
+        err_is "tcpshake: --$opt: '-' would mix the file into the output on stdout; give a file name (./- for a file named '-')"
+        [ ! -e ./- ] || fail "--$opt - created a file named '-'"
+        run 2 read --$opt '' good.pcap
+        err_is "tcpshake: --$opt: empty file name"
+    done
+    run 0 read -q --report ./- good.pcap
+    grep -q '<!DOCTYPE html>' ./- || fail "--report ./- did not write the page"
+    rm -f ./- ;;
 missing_file_arg)
     run 2 read
     err_is "tcpshake: read: missing capture file (see 'tcpshake read --help')" ;;
