@@ -109,13 +109,26 @@ void demo__tcp_csum_complete(uint8_t *f, const struct demo_seg *s);
 /* "SYN+ACK", "FIN+ACK", "PSH+ACK 12 bytes"... into out. */
 void demo__seg_name(const struct demo_seg *s, char *out, size_t cap);
 
-/* demo.c: the steps the scenarios share (each reports and snapshots). */
+/* demo.c and demo_sock.c: the steps the scenarios share (each reports and
+ * snapshots). */
 int demo__wait_for(struct demo *d, int fd, short events, const char *what);
 int demo__drain(struct demo *d);
 int demo__server_bind(struct demo *d, bool holder);
 int demo__client_connect(struct demo *d, bool expect_ok);
 int demo__server_accept(struct demo *d);
 int demo__finish(struct demo *d);
+/* Shared by demo.c and demo_sock.c. */
+const char *demo__errno_text(int e, char *buf, size_t cap);
+const struct kview_sock *demo__find_row(const struct kview_sock *rows, size_t n,
+                                        const struct ip_addr *la, uint16_t lp,
+                                        const struct ip_addr *ra, uint16_t rp);
+int demo__pump(struct demo *d, int fd, short events, int timeout_ms, bool *ready);
+int demo__settle(struct demo *d);
+void demo__close_fd(int *fd);
+int demo__exchange(struct demo *d, int from, int to, const char *msg, const char *fname,
+                   const char *tname);
+int demo__close_graceful(struct demo *d);
+int demo__close_reset(struct demo *d);
 
 /* demo_overload.c: the scenarios of a listener under load (issue 16). */
 int demo__backlog_full(struct demo *d);
