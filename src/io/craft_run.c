@@ -8,11 +8,11 @@
  * waits on the capture's selectable fd and the state machine's deadline at
  * once. */
 #include "craft_run.h"
+#include "craft_addr.h"
 
 #include <errno.h>
 #include <linux/capability.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -27,6 +27,7 @@
 
 #include <pcap/pcap.h>
 
+#include "capture.h"
 #include "decode.h"
 #include "exitcode.h"
 #include "privs.h"
@@ -39,7 +40,6 @@
 #define PORT_LO 32768u         /* Linux ip_local_port_range defaults */
 #define PORT_HI 60999u
 #define PORT_TRIES 32
-#define MAX_LOCAL_ADDRS 64
 
 static volatile sig_atomic_t crun_stop_flag;
 
@@ -113,126 +113,6 @@ uint32_t craft_random_u32(void)
     /* No entropy yet (early boot): mix the clocks; an ISN need not be secret here. */
     v = (uint32_t)(mono_ns() ^ real_ns() >> 7 ^ (uint64_t)getpid() << 16);
     return v * 2654435761u;
-}
-
-/* ---- addresses ---------------------------------------------------------- */
-
-static void to_sockaddr(const struct ip_addr *a, uint16_t port, struct sockaddr_storage *ss,
-                        socklen_t *len)
-{
-    memset(ss, 0, sizeof(*ss));
-    if (a->family == IPADDR_V4) {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        memcpy(&s4->sin_addr, a->bytes, 4);
-        *len = sizeof(*s4);
-    } else {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        memcpy(&s6->sin6_addr, a->bytes, 16);
-        *len = sizeof(*s6);
-    }
-}
-
-static bool from_sockaddr(const struct sockaddr *sa, struct ip_addr *a)
-{
-    memset(a, 0, sizeof(*a));
-    if (sa->sa_family == AF_INET) {
-        a->family = IPADDR_V4;
-        memcpy(a->bytes, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, 4);
-        return true;
-    }
-    if (sa->sa_family == AF_INET6) {
-        a->family = IPADDR_V6;
-        memcpy(a->bytes, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, 16);
-        return true;
-    }
-    return false;
-}
-
-struct addr_list {
-    struct ip_addr a[MAX_LOCAL_ADDRS];
-    char ifname[MAX_LOCAL_ADDRS][IF_NAMESIZE];
-    int n;
-};
-
-static void local_addrs(struct addr_list *l)
-{
-    struct ifaddrs *ifa, *i;
-    l->n = 0;
-    if (getifaddrs(&ifa) != 0)
-        return;
-    for (i = ifa; i && l->n < MAX_LOCAL_ADDRS; i = i->ifa_next) {
-        if (!i->ifa_addr || !from_sockaddr(i->ifa_addr, &l->a[l->n]))
-            continue;
-        snprintf(l->ifname[l->n], IF_NAMESIZE, "%s", i->ifa_name ? i->ifa_name : "");
-        l->n++;
-    }
-    freeifaddrs(ifa);
-}
-
-static int addr_index(const struct addr_list *l, const struct ip_addr *a)
-{
-    int i;
-    for (i = 0; i < l->n; i++)
-        if (ipaddr_eq(&l->a[i], a))
-            return i;
-    return -1;
-}
-
-static bool is_local_in(const struct addr_list *l, const struct ip_addr *a)
-{
-    return ipaddr_is_loopback(a) || addr_index(l, a) >= 0;
-}
-
-bool craft_addr_is_local(const struct ip_addr *a)
-{
-    struct addr_list l;
-    if (ipaddr_is_loopback(a))
-        return true;
-    local_addrs(&l);
-    return addr_index(&l, a) >= 0;
-}
-
-/* The source address the kernel's routing would pick towards dst (a UDP
- * connect() sends nothing). */
-static bool route_source(const struct ip_addr *dst, uint16_t port, struct ip_addr *src)
-{
-    struct sockaddr_storage ss, me;
-    socklen_t len, mlen = sizeof(me);
-    int fd = socket(dst->family == IPADDR_V4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    bool ok = false;
-    if (fd < 0)
-        return false;
-    to_sockaddr(dst, port ? port : 9, &ss, &len);
-    if (connect(fd, (struct sockaddr *)&ss, len) == 0 &&
-        getsockname(fd, (struct sockaddr *)&me, &mlen) == 0)
-        ok = from_sockaddr((struct sockaddr *)&me, src);
-    close(fd);
-    return ok;
-}
-
-/* Keep a kernel TCP socket bound to our crafted port for the whole run, so
- * that no kernel connection picks the same port meanwhile. It never listens:
- * a bound socket does not change how the kernel answers the 4-tuple. Returns
- * the fd or -1 (errno set). */
-static int reserve_port(const struct ip_addr *a, uint16_t port)
-{
-    struct sockaddr_storage ss;
-    socklen_t len;
-    int fd = socket(a->family == IPADDR_V4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    to_sockaddr(a, port, &ss, &len);
-    if (bind(fd, (struct sockaddr *)&ss, len) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
 }
 
 /* ---- the run ------------------------------------------------------------ */
@@ -326,22 +206,7 @@ static enum crun_status pump(struct crun *r, enum hs_action *act, struct craft_s
     return CRUN_OK;
 }
 
-static enum link_type map_dlt(int dlt)
-{
-    switch (dlt) {
-    case DLT_EN10MB: return LINK_ETHERNET;
-    case DLT_LINUX_SLL: return LINK_LINUX_SLL;
-#ifdef DLT_LINUX_SLL2
-    case DLT_LINUX_SLL2: return LINK_LINUX_SLL2;
-#endif
-    case DLT_RAW: return LINK_RAW;
-    case DLT_NULL: return LINK_NULL_BSD;
-    case DLT_LOOP: return LINK_LOOP;
-    default: return LINK_UNKNOWN;
-    }
-}
-
-static enum crun_status capture_open(struct crun *r, char *errbuf)
+static enum crun_status open_capture(struct crun *r, char *errbuf)
 {
     char pe[PCAP_ERRBUF_SIZE], filt[512], l[IPADDR_STRLEN], rem[IPADDR_STRLEN];
     struct bpf_program prog;
@@ -365,7 +230,7 @@ static enum crun_status capture_open(struct crun *r, char *errbuf)
         return st;
     }
     r->nano = pcap_get_tstamp_precision(r->pc) == PCAP_TSTAMP_PRECISION_NANO;
-    r->lt = map_dlt(pcap_datalink(r->pc));
+    r->lt = capture_map_dlt(pcap_datalink(r->pc));
     if (r->lt == LINK_UNKNOWN)
         return crun_fail(errbuf, CRUN_CAPTURE, "%s: unsupported link type %d", r->device,
                          pcap_datalink(r->pc));
@@ -401,7 +266,7 @@ static enum crun_status resolve(struct crun *r, char *errbuf)
     const struct craft_run_cfg *c = r->cfg;
     char txt[ENDPOINT_STRLEN];
     int idx;
-    local_addrs(&r->locals);
+    craft_local_addrs(&r->locals);
     r->local = c->local;
     r->remote = c->remote;
     r->lport = c->lport;
@@ -411,14 +276,14 @@ static enum crun_status resolve(struct crun *r, char *errbuf)
             return crun_fail(errbuf, CRUN_USAGE, "craft handshake: no destination address");
         if (!r->rport)
             return crun_fail(errbuf, CRUN_USAGE, "craft handshake: no destination port");
-        if (!c->allow_remote && !is_local_in(&r->locals, &r->remote)) {
+        if (!c->allow_remote && !craft_is_local_in(&r->locals, &r->remote)) {
             endpoint_format(&r->remote, r->rport, txt);
             return crun_fail(errbuf, CRUN_REMOTE,
                              "refusing to craft segments to %s: not an address of this host "
                              "(use --allow-remote for a network you are allowed to test)",
                              txt);
         }
-        if (!r->local.family && !route_source(&r->remote, r->rport, &r->local)) {
+        if (!r->local.family && !craft_route_source(&r->remote, r->rport, &r->local)) {
             endpoint_format(&r->remote, r->rport, txt);
             return crun_fail(errbuf, CRUN_SOCKET, "no route to %s: %s", txt, strerror(errno));
         }
@@ -432,7 +297,7 @@ static enum crun_status resolve(struct crun *r, char *errbuf)
         return crun_fail(errbuf, CRUN_USAGE, "craft: bad local address");
     if (r->remote.family && r->remote.family != r->local.family)
         return crun_fail(errbuf, CRUN_USAGE, "craft: source and destination families differ");
-    if (!c->allow_remote && !is_local_in(&r->locals, &r->local)) {
+    if (!c->allow_remote && !craft_is_local_in(&r->locals, &r->local)) {
         ipaddr_format(&r->local, txt);
         return crun_fail(errbuf, CRUN_REMOTE,
                          "refusing to use %s as our address: not an address of this host", txt);
@@ -440,10 +305,10 @@ static enum crun_status resolve(struct crun *r, char *errbuf)
     /* Traffic between two addresses of this host goes over lo on Linux. */
     if (c->device)
         snprintf(r->device, sizeof(r->device), "%s", c->device);
-    else if (is_local_in(&r->locals, &r->local) &&
-             (!r->remote.family || is_local_in(&r->locals, &r->remote)))
+    else if (craft_is_local_in(&r->locals, &r->local) &&
+             (!r->remote.family || craft_is_local_in(&r->locals, &r->remote)))
         snprintf(r->device, sizeof(r->device), "lo");
-    else if ((idx = addr_index(&r->locals, &r->local)) >= 0 && r->locals.ifname[idx][0])
+    else if ((idx = craft_addr_index(&r->locals, &r->local)) >= 0 && r->locals.ifname[idx][0])
         snprintf(r->device, sizeof(r->device), "%s", r->locals.ifname[idx]);
     else
         snprintf(r->device, sizeof(r->device), "any");
@@ -455,7 +320,7 @@ static enum crun_status pick_port(struct crun *r, char *errbuf)
     char txt[ENDPOINT_STRLEN];
     int i;
     if (r->lport) {
-        r->reserve_fd = reserve_port(&r->local, r->lport);
+        r->reserve_fd = craft_reserve_port(&r->local, r->lport);
         if (r->reserve_fd < 0 && errno == EADDRINUSE) {
             endpoint_format(&r->local, r->lport, txt);
             info(r, "%s is also used by a kernel socket: its segments may mix with ours", txt);
@@ -464,7 +329,7 @@ static enum crun_status pick_port(struct crun *r, char *errbuf)
     }
     for (i = 0; i < PORT_TRIES; i++) {
         uint16_t p = (uint16_t)(PORT_LO + craft_random_u32() % (PORT_HI - PORT_LO + 1u));
-        r->reserve_fd = reserve_port(&r->local, p);
+        r->reserve_fd = craft_reserve_port(&r->local, p);
         if (r->reserve_fd >= 0) {
             r->lport = p;
             return CRUN_OK;
@@ -565,7 +430,7 @@ static enum crun_status on_captured(struct crun *r, const struct pcap_pkthdr *h,
         return CRUN_OK; /* ended: the tail is only reported */
     /* Listen: answer only clients of this host unless allowed. */
     if (r->cfg->mode == CRAFT_LISTEN && !r->cfg->allow_remote &&
-        !hs_peer(&r->hs, NULL, NULL) && !is_local_in(&r->locals, &p.src)) {
+        !hs_peer(&r->hs, NULL, NULL) && !craft_is_local_in(&r->locals, &p.src)) {
         char txt[ENDPOINT_STRLEN];
         endpoint_format(&p.src, p.sport, txt);
         info(r, "ignoring %s: not an address of this host (use --allow-remote)", txt);
@@ -750,7 +615,7 @@ enum crun_status craft_run(const struct craft_run_cfg *cfg, const struct craft_r
     /* Capture before the guard: both are needed before the first segment,
      * and a capture failure then leaves nothing to undo in the firewall. */
     if (st == CRUN_OK)
-        st = capture_open(&r, errbuf);
+        st = open_capture(&r, errbuf);
     if (st == CRUN_OK)
         st = guard_setup(&r, errbuf);
     if (st == CRUN_OK)
@@ -796,15 +661,15 @@ enum crun_status craft_send_one(const struct craft_spec *s, bool allow_remote,
         errbuf[0] = '\0';
     if (spec.dst.family != IPADDR_V4 && spec.dst.family != IPADDR_V6)
         return crun_fail(errbuf, CRUN_USAGE, "craft: no destination address");
-    local_addrs(&locals);
-    if (!allow_remote && !is_local_in(&locals, &spec.dst)) {
+    craft_local_addrs(&locals);
+    if (!allow_remote && !craft_is_local_in(&locals, &spec.dst)) {
         endpoint_format(&spec.dst, spec.dport, txt);
         return crun_fail(errbuf, CRUN_REMOTE,
                          "refusing to craft segments to %s: not an address of this host "
                          "(use --allow-remote for a network you are allowed to test)",
                          txt);
     }
-    if (!spec.src.family && !route_source(&spec.dst, spec.dport, &spec.src)) {
+    if (!spec.src.family && !craft_route_source(&spec.dst, spec.dport, &spec.src)) {
         endpoint_format(&spec.dst, spec.dport, txt);
         return crun_fail(errbuf, CRUN_SOCKET, "no route to %s: %s", txt, strerror(errno));
     }
@@ -812,7 +677,7 @@ enum crun_status craft_send_one(const struct craft_spec *s, bool allow_remote,
         return crun_fail(errbuf, CRUN_USAGE, "craft: source and destination families differ");
     if (!spec.sport)
         spec.sport = (uint16_t)(PORT_LO + craft_random_u32() % (PORT_HI - PORT_LO + 1u));
-    if (!allow_remote && !is_local_in(&locals, &spec.src)) {
+    if (!allow_remote && !craft_is_local_in(&locals, &spec.src)) {
         ipaddr_format(&spec.src, txt);
         return crun_fail(errbuf, CRUN_REMOTE,
                          "refusing to send from %s: not an address of this host", txt);
