@@ -1,11 +1,12 @@
-/* netns.c: network namespaces (unshare/setns, pinned like `ip netns add`) and veth links over rtnetlink. */
+/* netns.c: network namespaces (unshare/setns, pinned like `ip netns add`) and veth links,
+ * addresses and link settings over rtnetlink (built and parsed with libmnl: rtnl.c). */
 #include "netns.h"
+#include "rtnl.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -16,13 +17,11 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <linux/ethtool.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/sockios.h>
 #include <linux/veth.h>
@@ -32,7 +31,6 @@
 #define SELF_NETNS "/proc/thread-self/ns/net"
 /* How long we wait for one rtnetlink acknowledgement. */
 #define NL_ACK_TIMEOUT_MS 3000
-#define NL_BUF 1024
 
 struct netns {
     int fd;
@@ -57,151 +55,6 @@ static void ns_err(char *errbuf, const char *fmt, ...)
 static bool is_priv_errno(int e)
 {
     return e == EPERM || e == EACCES;
-}
-
-/* --- rtnetlink request builder ------------------------------------------ */
-
-struct nlreq {
-    _Alignas(struct nlmsghdr) uint8_t buf[NL_BUF];
-    size_t len;
-    bool overflow;
-};
-
-static struct nlmsghdr *nl_hdr(struct nlreq *r)
-{
-    return (struct nlmsghdr *)r->buf;
-}
-
-static void *nl_init(struct nlreq *r, uint16_t type, uint16_t flags, size_t fixed)
-{
-    struct nlmsghdr *h = nl_hdr(r);
-    memset(r, 0, sizeof(*r));
-    r->len = NLMSG_LENGTH(fixed);
-    h->nlmsg_type = type;
-    h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | NLM_F_ACK | flags);
-    return NLMSG_DATA(h);
-}
-
-static struct rtattr *nl_put(struct nlreq *r, uint16_t type, const void *data, size_t len)
-{
-    size_t need = NLMSG_ALIGN(r->len) + RTA_SPACE(len);
-    struct rtattr *a;
-    if (need > sizeof(r->buf)) {
-        r->overflow = true;
-        return NULL;
-    }
-    a = (struct rtattr *)(r->buf + NLMSG_ALIGN(r->len));
-    a->rta_type = type;
-    a->rta_len = (unsigned short)RTA_LENGTH(len);
-    if (len)
-        memcpy(RTA_DATA(a), data, len);
-    r->len = need;
-    return a;
-}
-
-static struct rtattr *nl_nest(struct nlreq *r, uint16_t type)
-{
-    return nl_put(r, type, NULL, 0);
-}
-
-static void nl_nest_end(struct nlreq *r, struct rtattr *a)
-{
-    if (a)
-        a->rta_len = (unsigned short)(r->buf + r->len - (uint8_t *)a);
-}
-
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* The next whole netlink message in buf[0, len) at *off, or NULL. (Not
- * NLMSG_OK/NLMSG_NEXT: they compare signed with unsigned.) */
-static struct nlmsghdr *nl_next(uint8_t *buf, size_t len, size_t *off)
-{
-    struct nlmsghdr *h;
-    if (*off + sizeof(*h) > len)
-        return NULL;
-    h = (struct nlmsghdr *)(buf + *off);
-    if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - *off)
-        return NULL;
-    *off += NLMSG_ALIGN(h->nlmsg_len);
-    return h;
-}
-
-/* Send one request on a NETLINK_ROUTE socket and wait for its ACK.
- * Returns 0, or -1 with errno = the kernel's error. */
-static int nl_talk(int fd, struct nlreq *r, char *errbuf, const char *what)
-{
-    static uint32_t seq_counter;
-    struct nlmsghdr *h = nl_hdr(r);
-    struct sockaddr_nl sa;
-    uint64_t deadline = now_ms() + NL_ACK_TIMEOUT_MS;
-    _Alignas(struct nlmsghdr) uint8_t rbuf[4096];
-
-    if (r->overflow) {
-        errno = EMSGSIZE;
-        ns_err(errbuf, "%s: netlink request too large", what);
-        return -1;
-    }
-    h->nlmsg_len = (uint32_t)r->len;
-    h->nlmsg_seq = __atomic_add_fetch(&seq_counter, 1, __ATOMIC_RELAXED) ^ (uint32_t)getpid();
-    memset(&sa, 0, sizeof(sa));
-    sa.nl_family = AF_NETLINK;
-    if (sendto(fd, r->buf, r->len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-        ns_err(errbuf, "%s: netlink send: %s", what, strerror(errno));
-        return -1;
-    }
-    for (;;) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        uint64_t t = now_ms();
-        ssize_t got;
-        size_t off = 0;
-        int pr;
-        struct nlmsghdr *m;
-
-        if (t >= deadline) {
-            errno = ETIMEDOUT;
-            ns_err(errbuf, "%s: no netlink answer within %d ms", what, NL_ACK_TIMEOUT_MS);
-            return -1;
-        }
-        pr = poll(&p, 1, (int)(deadline - t));
-        if (pr <= 0) {
-            if (pr < 0 && errno != EINTR) {
-                ns_err(errbuf, "%s: poll: %s", what, strerror(errno));
-                return -1;
-            }
-            continue;
-        }
-        got = recv(fd, rbuf, sizeof(rbuf), MSG_DONTWAIT);
-        if (got < 0) {
-            if (errno == EINTR || errno == EAGAIN)
-                continue;
-            ns_err(errbuf, "%s: netlink receive: %s", what, strerror(errno));
-            return -1;
-        }
-        while ((m = nl_next(rbuf, (size_t)got, &off)) != NULL) {
-            const struct nlmsgerr *e;
-            if (m->nlmsg_seq != h->nlmsg_seq || m->nlmsg_type != NLMSG_ERROR)
-                continue;
-            if (m->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
-                errno = EPROTO;
-                ns_err(errbuf, "%s: short netlink answer", what);
-                return -1;
-            }
-            e = NLMSG_DATA(m);
-            if (e->error == 0)
-                return 0;
-            errno = -e->error;
-            if (is_priv_errno(errno))
-                ns_err(errbuf, "needs root or CAP_NET_ADMIN: %s: %s", what, strerror(errno));
-            else
-                ns_err(errbuf, "%s: %s", what, strerror(errno));
-            return -1;
-        }
-    }
 }
 
 /* --- namespaces --------------------------------------------------------- */
@@ -280,12 +133,12 @@ static int rtnl_open(const struct netns *ns, char *errbuf)
 
 /* One request on a fresh rtnetlink socket in `ns`: open, talk, close,
  * keeping the request's errno. 0 or -1 with errbuf. */
-static int rtnl_request(const struct netns *ns, struct nlreq *r, char *errbuf, const char *what)
+static int rtnl_request(const struct netns *ns, struct rtnl_req *r, char *errbuf, const char *what)
 {
     int fd = rtnl_open(ns, errbuf), ret, e;
     if (fd < 0)
         return -1;
-    ret = nl_talk(fd, r, errbuf, what);
+    ret = rtnl_talk(fd, r, NL_ACK_TIMEOUT_MS, errbuf, errbuf ? ERRBUF_SIZE : 0, what);
     e = errno;
     close(fd);
     errno = e;
@@ -434,9 +287,9 @@ void netns_destroy(struct netns *ns)
 int netns_veth_add(const struct netns *ns_a, const char *name_a, const struct netns *ns_b,
                    const char *name_b, char errbuf[ERRBUF_SIZE])
 {
-    struct nlreq r;
-    struct ifinfomsg *ifi, peer;
-    struct rtattr *linkinfo, *data, *pa;
+    struct rtnl_req r;
+    struct ifinfomsg *ifi, *peer;
+    struct nlattr *linkinfo, *data, *pa;
     int ret;
     char what[96];
 
@@ -446,28 +299,29 @@ int netns_veth_add(const struct netns *ns_a, const char *name_a, const struct ne
                NETNS_IFNAME_MAX, name_a ? name_a : "", name_b ? name_b : "");
         return -1;
     }
-    ifi = nl_init(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
+    ifi = rtnl_begin(&r, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
-    nl_put(&r, IFLA_IFNAME, name_a, strlen(name_a) + 1);
+    rtnl_put(&r, IFLA_IFNAME, name_a, strlen(name_a) + 1);
     if (ns_a) {
         int nfd = ns_a->fd;
-        nl_put(&r, IFLA_NET_NS_FD, &nfd, sizeof(nfd));
+        rtnl_put(&r, IFLA_NET_NS_FD, &nfd, sizeof(nfd));
     }
-    linkinfo = nl_nest(&r, IFLA_LINKINFO);
-    nl_put(&r, IFLA_INFO_KIND, "veth", 4);
-    data = nl_nest(&r, IFLA_INFO_DATA);
+    linkinfo = rtnl_nest(&r, IFLA_LINKINFO);
+    rtnl_put(&r, IFLA_INFO_KIND, "veth", 4);
+    data = rtnl_nest(&r, IFLA_INFO_DATA);
     /* VETH_INFO_PEER carries a struct ifinfomsg, then the peer's attributes. */
-    memset(&peer, 0, sizeof(peer));
-    peer.ifi_family = AF_UNSPEC;
-    pa = nl_put(&r, VETH_INFO_PEER, &peer, sizeof(peer));
-    nl_put(&r, IFLA_IFNAME, name_b, strlen(name_b) + 1);
+    pa = rtnl_nest(&r, VETH_INFO_PEER);
+    peer = rtnl_put_header(&r, sizeof(*peer));
+    if (peer)
+        peer->ifi_family = AF_UNSPEC;
+    rtnl_put(&r, IFLA_IFNAME, name_b, strlen(name_b) + 1);
     if (ns_b) {
         int nfd = ns_b->fd;
-        nl_put(&r, IFLA_NET_NS_FD, &nfd, sizeof(nfd));
+        rtnl_put(&r, IFLA_NET_NS_FD, &nfd, sizeof(nfd));
     }
-    nl_nest_end(&r, pa);
-    nl_nest_end(&r, data);
-    nl_nest_end(&r, linkinfo);
+    rtnl_nest_end(&r, pa);
+    rtnl_nest_end(&r, data);
+    rtnl_nest_end(&r, linkinfo);
 
     snprintf(what, sizeof(what), "create veth %s/%s", name_a, name_b);
     ret = rtnl_request(NULL, &r, errbuf, what);
@@ -477,7 +331,7 @@ int netns_veth_add(const struct netns *ns_a, const char *name_a, const struct ne
 int netns_link_move(const struct netns *from, const char *ifname, const struct netns *to,
                     char errbuf[ERRBUF_SIZE])
 {
-    struct nlreq r;
+    struct rtnl_req r;
     struct ifinfomsg *ifi;
     int tofd, ret, e;
     char what[64];
@@ -492,10 +346,10 @@ int netns_link_move(const struct netns *from, const char *ifname, const struct n
         ns_err(errbuf, "open %s: %s", SELF_NETNS, strerror(errno));
         return -1;
     }
-    ifi = nl_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+    ifi = rtnl_begin(&r, RTM_NEWLINK, 0, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
-    nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
-    nl_put(&r, IFLA_NET_NS_FD, &tofd, sizeof(tofd));
+    rtnl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+    rtnl_put(&r, IFLA_NET_NS_FD, &tofd, sizeof(tofd));
     snprintf(what, sizeof(what), "move %s", ifname);
     ret = rtnl_request(from, &r, errbuf, what);
     e = errno;
@@ -507,7 +361,7 @@ int netns_link_move(const struct netns *from, const char *ifname, const struct n
 
 int netns_link_del(const struct netns *ns, const char *ifname, char errbuf[ERRBUF_SIZE])
 {
-    struct nlreq r;
+    struct rtnl_req r;
     struct ifinfomsg *ifi;
     int ret;
     char what[64];
@@ -517,9 +371,9 @@ int netns_link_del(const struct netns *ns, const char *ifname, char errbuf[ERRBU
         ns_err(errbuf, "bad interface name");
         return -1;
     }
-    ifi = nl_init(&r, RTM_DELLINK, 0, sizeof(*ifi));
+    ifi = rtnl_begin(&r, RTM_DELLINK, 0, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
-    nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+    rtnl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
     snprintf(what, sizeof(what), "delete link %s", ifname);
     ret = rtnl_request(ns, &r, errbuf, what);
     if (ret < 0 && errno == ENODEV)
@@ -529,7 +383,7 @@ int netns_link_del(const struct netns *ns, const char *ifname, char errbuf[ERRBU
 
 int netns_link_up(const struct netns *ns, const char *ifname, char errbuf[ERRBUF_SIZE])
 {
-    struct nlreq r;
+    struct rtnl_req r;
     struct ifinfomsg *ifi;
     int ret;
     char what[64];
@@ -539,11 +393,11 @@ int netns_link_up(const struct netns *ns, const char *ifname, char errbuf[ERRBUF
         ns_err(errbuf, "bad interface name");
         return -1;
     }
-    ifi = nl_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+    ifi = rtnl_begin(&r, RTM_NEWLINK, 0, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
     ifi->ifi_flags = IFF_UP;
     ifi->ifi_change = IFF_UP;
-    nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+    rtnl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
     snprintf(what, sizeof(what), "set %s up", ifname);
     ret = rtnl_request(ns, &r, errbuf, what);
     return ret;
@@ -551,9 +405,9 @@ int netns_link_up(const struct netns *ns, const char *ifname, char errbuf[ERRBUF
 
 int netns_no_ipv6_ll(const struct netns *ns, const char *ifname, char errbuf[ERRBUF_SIZE])
 {
-    struct nlreq r;
+    struct rtnl_req r;
     struct ifinfomsg *ifi;
-    struct rtattr *af, *in6;
+    struct nlattr *af, *in6;
     uint8_t mode = IN6_ADDR_GEN_MODE_NONE;
     int ret;
     char what[64];
@@ -563,14 +417,14 @@ int netns_no_ipv6_ll(const struct netns *ns, const char *ifname, char errbuf[ERR
         ns_err(errbuf, "bad interface name");
         return -1;
     }
-    ifi = nl_init(&r, RTM_NEWLINK, 0, sizeof(*ifi));
+    ifi = rtnl_begin(&r, RTM_NEWLINK, 0, sizeof(*ifi));
     ifi->ifi_family = AF_UNSPEC;
-    nl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
-    af = nl_nest(&r, IFLA_AF_SPEC);
-    in6 = nl_nest(&r, AF_INET6);
-    nl_put(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode));
-    nl_nest_end(&r, in6);
-    nl_nest_end(&r, af);
+    rtnl_put(&r, IFLA_IFNAME, ifname, strlen(ifname) + 1);
+    af = rtnl_nest(&r, IFLA_AF_SPEC);
+    in6 = rtnl_nest(&r, AF_INET6);
+    rtnl_put(&r, IFLA_INET6_ADDR_GEN_MODE, &mode, sizeof(mode));
+    rtnl_nest_end(&r, in6);
+    rtnl_nest_end(&r, af);
     snprintf(what, sizeof(what), "addr_gen_mode none on %s", ifname);
     ret = rtnl_request(ns, &r, errbuf, what);
     return ret;
@@ -605,7 +459,7 @@ int netns_ifindex(const struct netns *ns, const char *ifname, char errbuf[ERRBUF
 int netns_addr_add(const struct netns *ns, const char *ifname, const struct ip_addr *a,
                    unsigned prefixlen, char errbuf[ERRBUF_SIZE])
 {
-    struct nlreq r;
+    struct rtnl_req r;
     struct ifaddrmsg *ifa;
     size_t alen = a->family == IPADDR_V6 ? 16 : 4;
     int idx, ret;
@@ -619,7 +473,7 @@ int netns_addr_add(const struct netns *ns, const char *ifname, const struct ip_a
     idx = netns_ifindex(ns, ifname, errbuf);
     if (idx < 0)
         return -1;
-    ifa = nl_init(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+    ifa = rtnl_begin(&r, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
     ifa->ifa_family = a->family == IPADDR_V6 ? AF_INET6 : AF_INET;
     ifa->ifa_prefixlen = (uint8_t)prefixlen;
     ifa->ifa_index = (uint32_t)idx;
@@ -627,8 +481,8 @@ int netns_addr_add(const struct netns *ns, const char *ifname, const struct ip_a
     /* Without NODAD an IPv6 address stays "tentative" for about a second
      * and bind() fails with EADDRNOTAVAIL. */
     ifa->ifa_flags = a->family == IPADDR_V6 ? IFA_F_NODAD : 0;
-    nl_put(&r, IFA_LOCAL, a->bytes, alen);
-    nl_put(&r, IFA_ADDRESS, a->bytes, alen);
+    rtnl_put(&r, IFA_LOCAL, a->bytes, alen);
+    rtnl_put(&r, IFA_ADDRESS, a->bytes, alen);
     ipaddr_format(a, txt);
     snprintf(what, sizeof(what), "add %s/%u to %s", txt, prefixlen, ifname);
     ret = rtnl_request(ns, &r, errbuf, what);
