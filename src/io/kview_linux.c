@@ -19,6 +19,8 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 
+#include <libmnl/libmnl.h>
+
 /* Whole-dump time limit: a dump is finite, but a wedged netlink socket must
  * not hang the demo. */
 #define KVIEW_DUMP_LIMIT_MS 5000
@@ -156,51 +158,63 @@ static void row_from_diag(const struct inet_diag_msg *m, struct kview_sock *k)
                  (m->idiag_state == KSTATE_SYN_RECV && m->idiag_inode == 0);
 }
 
-/* The next whole netlink message in buf[0, len) at *off, or NULL. (Not
- * NLMSG_OK/NLMSG_NEXT: they compare signed with unsigned.) */
-static struct nlmsghdr *kv_nl_next(uint8_t *buf, size_t len, size_t *off)
+/* Where one dump's rows go (the libmnl callback's data). */
+struct dump_ctx {
+    uint16_t port;
+    struct kview_sock *out;
+    size_t cap, *stored, *matched;
+};
+
+static int on_diag_row(const struct nlmsghdr *h, void *data)
 {
-    struct nlmsghdr *h;
-    if (*off + sizeof(*h) > len)
-        return NULL;
-    h = (struct nlmsghdr *)(buf + *off);
-    if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - *off)
-        return NULL;
-    *off += NLMSG_ALIGN(h->nlmsg_len);
-    return h;
+    struct dump_ctx *c = data;
+    struct kview_sock k;
+    if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+        mnl_nlmsg_get_payload_len(h) < sizeof(struct inet_diag_msg))
+        return MNL_CB_OK;
+    row_from_diag(mnl_nlmsg_get_payload(h), &k);
+    if (c->port != 0 && k.lport != c->port && k.rport != c->port)
+        return MNL_CB_OK;
+    if (*c->stored < c->cap)
+        c->out[(*c->stored)++] = k;
+    (*c->matched)++;
+    return MNL_CB_OK;
 }
 
-/* One dump for one address family; appends matches to out[*stored...]. */
+/* One dump for one address family; appends matches to out[*stored...].
+ * The request is built and the replies walked with libmnl
+ * (docs/ARCHITECTURE.md, "Netlink"); the deadline is ours. */
 static int dump_family(int fd, int family, uint32_t states, uint16_t port,
                        struct kview_sock *out, size_t cap, size_t *stored, size_t *matched,
                        char *errbuf)
 {
-    struct {
-        struct nlmsghdr nlh;
-        struct inet_diag_req_v2 r;
-    } req;
+    _Alignas(struct nlmsghdr) char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
     _Alignas(struct nlmsghdr) uint8_t buf[KVIEW_RECV_BUF];
     uint64_t deadline = kv_now_ms() + KVIEW_DUMP_LIMIT_MS;
     struct sockaddr_nl nladdr;
     uint32_t seq = (uint32_t)kv_now_ms();
+    struct dump_ctx ctx = { port, out, cap, stored, matched };
+    struct nlmsghdr *nlh;
+    struct inet_diag_req_v2 *r;
 
-    memset(&req, 0, sizeof(req));
-    req.nlh.nlmsg_len = sizeof(req);
-    req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    req.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-    req.nlh.nlmsg_seq = seq;
-    req.r.sdiag_family = (uint8_t)family;
-    req.r.sdiag_protocol = IPPROTO_TCP;
+    memset(req, 0, sizeof(req));
+    nlh = mnl_nlmsg_put_header(req);
+    nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = seq;
+    r = mnl_nlmsg_put_extra_header(nlh, sizeof(*r));
+    r->sdiag_family = (uint8_t)family;
+    r->sdiag_protocol = IPPROTO_TCP;
     /* Every state bit, so request sockets (NEW_SYN_RECV, 12), TIME_WAIT and
      * bound-inactive sockets (13) are included; unknown bits are ignored.
      * The id's ports stay 0: the kernel would AND them (local and remote),
-     * and we want "local or remote", filtered below. (kview_dump_fd asks
-     * for every state, kview_listeners_fd for LISTEN alone.) */
-    req.r.idiag_states = states;
+     * and we want "local or remote", filtered in on_diag_row(). (kview_dump_fd
+     * asks for every state, kview_listeners_fd for LISTEN alone.) */
+    r->idiag_states = states;
 
     memset(&nladdr, 0, sizeof(nladdr));
     nladdr.nl_family = AF_NETLINK;
-    if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&nladdr, sizeof(nladdr)) < 0) {
+    if (sendto(fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&nladdr, sizeof(nladdr)) < 0) {
         kv_err(errbuf, "sock_diag request: %s", strerror(errno));
         return -1;
     }
@@ -208,9 +222,7 @@ static int dump_family(int fd, int family, uint32_t states, uint16_t port,
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
         uint64_t now = kv_now_ms();
         ssize_t got;
-        size_t off = 0;
-        struct nlmsghdr *h;
-        int pr;
+        int pr, rc;
 
         if (now >= deadline) {
             kv_err(errbuf, "sock_diag dump: no end after %d ms", KVIEW_DUMP_LIMIT_MS);
@@ -236,31 +248,18 @@ static int dump_family(int fd, int family, uint32_t states, uint16_t port,
             kv_err(errbuf, "sock_diag receive: unexpected end of stream");
             return -1;
         }
-        while ((h = kv_nl_next(buf, (size_t)got, &off)) != NULL) {
-            const struct inet_diag_msg *m;
-            struct kview_sock k;
-
-            if (h->nlmsg_seq != seq)
-                continue; /* a stale reply to an earlier, abandoned dump */
-            if (h->nlmsg_type == NLMSG_DONE)
-                return 0;
-            if (h->nlmsg_type == NLMSG_ERROR) {
-                const struct nlmsgerr *e = NLMSG_DATA(h);
-                int code = h->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? -e->error : EPROTO;
-                kv_err(errbuf, "sock_diag (family %s): %s",
-                       family == AF_INET6 ? "inet6" : "inet", strerror(code));
-                return -1;
-            }
-            if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-                h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
-                continue;
-            m = NLMSG_DATA(h);
-            row_from_diag(m, &k);
-            if (port != 0 && k.lport != port && k.rport != port)
-                continue;
-            if (*stored < cap)
-                out[(*stored)++] = k;
-            (*matched)++;
+        /* NLMSG_DONE ends the dump (MNL_CB_STOP); NLMSG_ERROR comes back as
+         * -1 with errno. ESRCH: a stale reply to an earlier, abandoned dump
+         * on this socket (another sequence number): skipped. */
+        rc = mnl_cb_run(buf, (size_t)got, seq, 0, on_diag_row, &ctx);
+        if (rc == MNL_CB_STOP)
+            return 0;
+        if (rc < 0 && errno == ESRCH)
+            continue;
+        if (rc < 0) {
+            kv_err(errbuf, "sock_diag (family %s): %s", family == AF_INET6 ? "inet6" : "inet",
+                   strerror(errno));
+            return -1;
         }
     }
 }
