@@ -3,6 +3,14 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The pure core is built as C11 plus POSIX.1-2008 and nothing else
+ * (CMakeLists.txt, "Feature macros per layer"): a GNU or BSD extension used
+ * here would tie the core to the system. core.purity checks the symbols; this
+ * checks the build. */
+#if defined(_GNU_SOURCE) || defined(_DEFAULT_SOURCE) || defined(_BSD_SOURCE)
+#error "src/core is built without _GNU_SOURCE, _DEFAULT_SOURCE or _BSD_SOURCE"
+#endif
+
 #include "decode.h"
 #include "linktype.h"
 #include "tcp_wire.h"
