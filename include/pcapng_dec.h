@@ -59,6 +59,9 @@ void png_free(struct png_dec *d);
  * with d->error if it is not a valid length (< 12, not a multiple of 4,
  * > PNG_MAX_BLOCK) or the first block is not an SHB. */
 uint32_t png_block_len(struct png_dec *d, const uint8_t *p, size_t n);
+/* The type of the block at p (>= 4 bytes) in the section's byte order (as
+ * png_block_len() last set it). */
+uint32_t png_block_type(const struct png_dec *d, const uint8_t *p);
 /* Decode one whole block of n bytes (n = its total length). A packet's
  * caplen is cut to its interface's snap length as libpcap does; one
  * longer than `max_caplen` is damage. */

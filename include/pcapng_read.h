@@ -26,6 +26,21 @@ bool ngread_can_take_over(const char *pcap_error);
  * `name` in errbuf if the blocks before `from` cannot be read again. */
 struct ngread *ngread_open(int fd, const char *name, long long from, const char *bpf,
                            enum capture_err *err, char errbuf[ERRBUF_SIZE]);
+/* A pipe cannot be read again: libpcap reads it through ngwatch_file(),
+ * which hands the bytes on and keeps a copy of every Section Header and
+ * Interface Description Block (at most NGWATCH_MAX_KEPT bytes of them), so
+ * that ngread_resume() can take over where libpcap stopped. */
+#define NGWATCH_MAX_KEPT (1024u * 1024u)
+struct ngwatch;
+struct ngwatch *ngwatch_new(int fd);
+/* A read-only FILE over the fd (ftello works; fclose leaves the fd open). */
+FILE *ngwatch_file(struct ngwatch *w);
+void ngwatch_free(struct ngwatch *w);
+/* Go on reading `f` (libpcap's FILE from ngwatch_file(), left open), at
+ * byte `from`, with the interfaces the kept blocks before it describe.
+ * NULL if the kept blocks do not reach exactly there. */
+struct ngread *ngread_resume(FILE *f, const struct ngwatch *w, const char *name, long long from,
+                             const char *bpf);
 /* CAPTURE_FRAME (*lt is the frame's interface's link type; data valid
  * until the next call), CAPTURE_EOF, or CAPTURE_ERROR with *err and a
  * line: damaged (READ), cut (TRUNCATED), filter (BPF). */

@@ -61,6 +61,11 @@ void png_free(struct png_dec *d)
     png_init(d);
 }
 
+uint32_t png_block_type(const struct png_dec *d, const uint8_t *p)
+{
+    return rd32(d, p);
+}
+
 uint32_t png_block_len(struct png_dec *d, const uint8_t *p, size_t n)
 {
     uint32_t total;

@@ -101,6 +101,7 @@ struct capture {
     char *path;                     /* offline: the path, for pcapng_read.c */
     char *bpf;                      /* offline: the filter, for pcapng_read.c */
     struct ngread *ng;              /* own pcapng reader, once libpcap gave up */
+    struct ngwatch *watch;          /* stdin pipe: what libpcap read of it */
     enum link_type frame_lt;        /* link type of the last frame handed out */
 };
 
@@ -270,7 +271,26 @@ static struct capture *open_offline(const struct capture_cfg *cfg, struct captur
     if (!is_stdin && !precheck_file(path, err, errbuf))
         return NULL;
     pe[0] = '\0';
-    c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
+    if (is_stdin) {
+        /* A pipe cannot be read again: libpcap reads it through a watch
+         * that keeps the interface blocks, for take_over(). */
+        struct stat sb;
+        FILE *wf;
+        if (fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+            (c->watch = ngwatch_new(STDIN_FILENO))) {
+            if ((wf = ngwatch_file(c->watch))) {
+                c->p = pcap_fopen_offline_with_tstamp_precision(wf, PCAP_TSTAMP_PRECISION_NANO,
+                                                                pe);
+                if (!c->p)
+                    fclose(wf);
+            } else {
+                ngwatch_free(c->watch); /* libpcap reads stdin itself */
+                c->watch = NULL;
+            }
+        }
+    }
+    if (!c->p && !c->watch)
+        c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
     if (!c->p && strstr(pe, "has no Interface Description Blocks")) {
         /* libpcap read the sections to their clean end and found no
          * interface, hence no packet: an empty capture (issue 15). */
@@ -309,7 +329,7 @@ static struct capture *open_offline(const struct capture_cfg *cfg, struct captur
     {
         FILE *f = pcap_file(c->p);
         struct stat sb;
-        c->stream = f && fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode);
+        c->stream = c->watch || (f && fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode));
     }
     return c;
 }
@@ -463,13 +483,18 @@ static void read_error(struct capture *c, enum capture_err *err, char *errbuf)
 
 /* libpcap stopped at an interface it refuses and pcapng_read.c accepts
  * (issue 15): read on from that block with our own reader. 1 when it took
- * over, 0 when it cannot (another error, or a stream that cannot be read
- * again), -1 with *err and errbuf when reading the file again failed. */
+ * over, 0 when it cannot (another error; a FIFO named as a path; a pipe
+ * whose interface blocks were not all kept), -1 with *err and errbuf when
+ * reading the file again failed. */
 static int take_over(struct capture *c, enum capture_err *err, char *errbuf)
 {
     FILE *f = pcap_file(c->p);
     int fd;
-    if (c->stream || !f || !c->path || !ngread_can_take_over(pcap_geterr(c->p)))
+    if (!f || !c->path || !ngread_can_take_over(pcap_geterr(c->p)))
+        return 0;
+    if (c->watch) /* a pipe: from the blocks kept as libpcap read them */
+        return (c->ng = ngread_resume(f, c->watch, c->name, (long long)ftello(f), c->bpf)) ? 1 : 0;
+    if (c->stream)
         return 0;
     /* A regular file on standard input: the same file, from its start. */
     fd = strcmp(c->path, "-") == 0 ? dup(fileno(f)) : open(c->path, O_RDONLY | O_CLOEXEC);
@@ -917,6 +942,7 @@ void capture_close(struct capture *c)
     ngread_close(c->ng);
     if (c->p)
         pcap_close(c->p);
+    ngwatch_free(c->watch); /* after libpcap's FILE over it is closed */
     free(c->path);
     free(c->bpf);
     free(c);

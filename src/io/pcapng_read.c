@@ -26,6 +26,7 @@ struct ng_filter {
 
 struct ngread {
     FILE *f;
+    bool borrowed;          /* f belongs to libpcap (ngread_resume) */
     char name[256];
     struct png_dec dec;
     uint8_t *buf;
@@ -269,9 +270,178 @@ void ngread_close(struct ngread *r)
         return;
     for (i = 0; i < r->nfilt; i++)
         pcap_freecode(&r->filt[i].prog);
-    if (r->f)
+    if (r->f && !r->borrowed)
         fclose(r->f);
     png_free(&r->dec);
     free(r->buf);
     free(r);
 }
+
+/* ---- pipes: watch what libpcap reads ------------------------------------ */
+
+struct ngwatch {
+    int fd;
+    long long pos;          /* bytes read from fd */
+    bool active;            /* a pcapng stream, framed as expected so far */
+    struct png_dec scan;    /* for block lengths and the byte order only */
+    uint8_t hdr[12];        /* the current block's header, as it comes */
+    size_t hlen;
+    uint32_t need;          /* bytes of the current block still to come */
+    bool keep;              /* the current block is an SHB or IDB: kept */
+    uint8_t *kept;          /* kept blocks: 8-byte end offset, then the block */
+    size_t nkept;
+};
+
+static bool keep_bytes(struct ngwatch *w, const void *p, size_t n)
+{
+    if (!w->kept && !(w->kept = malloc(NGWATCH_MAX_KEPT)))
+        return false;
+    if (n > NGWATCH_MAX_KEPT - w->nkept)
+        return false;
+    memcpy(w->kept + w->nkept, p, n);
+    w->nkept += n;
+    return true;
+}
+
+/* Follow the block framing over bytes as they are read. */
+static void watch_feed(struct ngwatch *w, const uint8_t *p, size_t n)
+{
+    while (n > 0 && w->active) {
+        size_t take;
+        if (w->hlen < 12) {
+            uint32_t total, type;
+            take = 12 - w->hlen < n ? 12 - w->hlen : n;
+            memcpy(w->hdr + w->hlen, p, take);
+            w->hlen += take;
+            p += take;
+            n -= take;
+            if (w->hlen < 12)
+                return;
+            if (!(total = png_block_len(&w->scan, w->hdr, 12))) {
+                w->active = false; /* libpcap will say what is wrong */
+                return;
+            }
+            type = png_block_type(&w->scan, w->hdr);
+            if (type == PNG_SHB)
+                w->scan.in_section = true;
+            w->keep = type == PNG_SHB || type == PNG_IDB;
+            if (w->keep) {
+                /* pos counts what was read: this block ends total - 12
+                 * bytes after the header, which ended at pos - n. */
+                int64_t end = (int64_t)(w->pos - (long long)n) + (int64_t)(total - 12u);
+                if (!keep_bytes(w, &end, sizeof(end)) || !keep_bytes(w, w->hdr, 12)) {
+                    w->active = false;
+                    return;
+                }
+            }
+            w->need = total - 12u;
+        }
+        take = w->need < n ? w->need : n;
+        if (w->keep && take && !keep_bytes(w, p, take)) {
+            w->active = false;
+            return;
+        }
+        p += take;
+        n -= take;
+        w->need -= (uint32_t)take;
+        if (w->need == 0)
+            w->hlen = 0; /* next block */
+    }
+}
+
+static ssize_t watch_read(void *cookie, char *buf, size_t size)
+{
+    struct ngwatch *w = cookie;
+    ssize_t n = read(w->fd, buf, size);
+    if (n > 0) {
+        w->pos += n;
+        watch_feed(w, (const uint8_t *)buf, (size_t)n);
+    }
+    return n;
+}
+
+/* Only the position query ftello() makes: a pipe does not seek. */
+static int watch_seek(void *cookie, off64_t *off, int whence)
+{
+    struct ngwatch *w = cookie;
+    if (whence == SEEK_CUR && *off == 0) {
+        *off = w->pos;
+        return 0;
+    }
+    errno = ESPIPE;
+    return -1;
+}
+
+static int watch_close(void *cookie)
+{
+    (void)cookie; /* the fd (standard input) stays open */
+    return 0;
+}
+
+struct ngwatch *ngwatch_new(int fd)
+{
+    struct ngwatch *w = calloc(1, sizeof(*w));
+    if (!w)
+        return NULL;
+    w->fd = fd;
+    w->active = true;
+    png_init(&w->scan);
+    return w;
+}
+
+FILE *ngwatch_file(struct ngwatch *w)
+{
+    cookie_io_functions_t io = { watch_read, NULL, watch_seek, watch_close };
+    return fopencookie(w, "rb", io);
+}
+
+void ngwatch_free(struct ngwatch *w)
+{
+    if (!w)
+        return;
+    png_free(&w->scan);
+    free(w->kept);
+    free(w);
+}
+
+struct ngread *ngread_resume(FILE *f, const struct ngwatch *w, const char *name, long long from,
+                             const char *bpf)
+{
+    struct ngread *r;
+    size_t at = 0;
+    long long end = 0;
+    if (!w->active || from <= 0 || !(r = calloc(1, sizeof(*r))))
+        return NULL;
+    snprintf(r->name, sizeof(r->name), "%s", name);
+    png_init(&r->dec);
+    r->bpf = bpf && bpf[0] ? bpf : NULL;
+    r->f = f;
+    r->borrowed = true;
+    r->off = from;
+    r->cap = 65536;
+    if (!(r->buf = malloc(r->cap))) {
+        ngread_close(r);
+        return NULL;
+    }
+    /* The kept blocks that end by `from`: the interfaces libpcap saw. */
+    while (at + 8 + 12 <= w->nkept) {
+        int64_t e;
+        struct png_pkt pkt;
+        uint32_t total;
+        memcpy(&e, w->kept + at, sizeof(e));
+        if (e > from)
+            break;
+        total = png_block_len(&r->dec, w->kept + at + 8, w->nkept - at - 8);
+        if (total == 0 || total > w->nkept - at - 8 ||
+            png_block(&r->dec, w->kept + at + 8, total, CFG_MAX_FRAME, &pkt) == PNG_ERROR)
+            break;
+        end = e;
+        at += 8 + total;
+    }
+    if (end != from) { /* the refused IDB is the last block libpcap read */
+        ngread_close(r);
+        return NULL;
+    }
+    return r;
+}
+

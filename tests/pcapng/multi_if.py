@@ -93,7 +93,8 @@ def make(case, frames):
     raise ValueError(case)
 
 
-CASES = ["snaplen", "linktype", "linktype_be", "empty", "stdin_file", "filter",
+CASES = ["snaplen", "linktype", "linktype_be", "empty", "stdin_file", "stdin_pipe",
+         "stdin_pipe_snaplen", "stdin_pipe_empty", "filter",
          "truncated_after_switch", "damaged_after_switch"]
 
 
@@ -177,7 +178,8 @@ def main():
     os.makedirs(work, exist_ok=True)
     src = os.path.join(captures, SOURCE)
     frames = read_pcap(src)
-    shape = {"stdin_file": "linktype", "filter": "linktype",
+    shape = {"stdin_file": "linktype", "stdin_pipe": "linktype", "stdin_pipe_snaplen": "snaplen",
+             "stdin_pipe_empty": "empty", "filter": "linktype",
              "truncated_after_switch": "linktype", "damaged_after_switch": "linktype"}.get(case, case)
     blob = make(shape, frames)
     want_rc, bpf = 0, None
@@ -191,7 +193,8 @@ def main():
 
     if case == "filter":
         bpf = "tcp port 80 or tcp port 443"
-    args = ["read", "--json", "--all"] + (["-"] if case == "stdin_file" else [path])
+    stdin = case.startswith("stdin_")
+    args = ["read", "--json", "--all"] + (["-"] if stdin else [path])
     ref_args = ["read", "--json", "--all"]
     if bpf:
         args += ["--", bpf]
@@ -201,12 +204,16 @@ def main():
     if case == "stdin_file":
         with open(path, "rb") as f:
             rc, out, err = run(binary, args, stdin=f)
+    elif stdin:
+        # A pipe: libpcap cannot be asked to read it again.
+        p = subprocess.run([binary] + args, input=blob, capture_output=True)
+        rc, out, err = p.returncode, p.stdout.decode(), p.stderr.decode()
     else:
         rc, out, err = run(binary, args)
     if rc != want_rc:
         fail("exit status %d, expected %d; stderr: %s" % (rc, want_rc, err))
 
-    if case == "empty":
+    if shape == "empty":
         # As an empty classic pcap: no connection, no packet, no error.
         if err:
             fail("stderr not empty: %r" % err)
