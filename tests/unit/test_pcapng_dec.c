@@ -275,6 +275,7 @@ static void test_sections(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(pk[0].linktype, 0);
     assert_int_equal(d.nif, 1);
+    png_free(&d);
     epb(&w, 1, 0, frame, 40, 40); /* interface 1 was the old section's */
     assert_int_equal(decode_all(&w, &d, pk, 2, &n), -1);
     assert_non_null(strstr(d.error, "interface"));
