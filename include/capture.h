@@ -46,6 +46,10 @@ struct capture;
 struct capture *capture_open(const struct capture_cfg *cfg, enum capture_err *err,
                              char errbuf[ERRBUF_SIZE]);
 enum link_type capture_link_type(const struct capture *c);
+/* The link type of the frame capture_next() handed out last: its pcapng
+ * interface's, which may differ from capture_link_type() (the first
+ * interface's) in a file libpcap refused and pcapng_read.c reads (issue 15). */
+enum link_type capture_frame_link_type(const struct capture *c);
 int capture_dlt(const struct capture *c);
 int capture_snaplen(const struct capture *c);
 

@@ -25,6 +25,9 @@ struct capture_set *capture_set_open(const struct capture_cfg *cfg, const char *
  * file only: it is remembered (capture_set_error) and the others go on. */
 int capture_set_next(struct capture_set *s, struct frame *out);
 enum link_type capture_set_link_type(const struct capture_set *s);
+/* The link type of the frame capture_set_next() handed out last
+ * (capture_frame_link_type: a pcapng interface's own). */
+enum link_type capture_set_frame_link_type(const struct capture_set *s);
 size_t capture_set_count(const struct capture_set *s);      /* files open */
 void capture_set_breakloop(struct capture_set *s);
 void capture_set_on_idle(struct capture_set *s, void (*idle)(void *user), void *user);

@@ -15,6 +15,9 @@ struct pipeline;
 struct pipeline *pipeline_new(enum link_type lt, const struct tracker_cfg *tcfg,
                               struct reporter *rep);
 void pipeline_free(struct pipeline *pl);
+/* Decode the frames fed from now on as `lt` (a pcapng file's interfaces
+ * may differ in link type, issue 15). */
+void pipeline_set_link_type(struct pipeline *pl, enum link_type lt);
 
 /* Decode, track and report one frame. Returns the decode status. */
 enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f);

@@ -284,6 +284,8 @@ static void run(struct capture_set *set, struct pipeline *pl, struct progress *p
     struct frame f;
     uint32_t n = 0;
     while (capture_set_next(set, &f) == CAPTURE_FRAME) {
+        /* Each frame with its own pcapng interface's link type (issue 15). */
+        pipeline_set_link_type(pl, capture_set_frame_link_type(set));
         pipeline_feed(pl, &f);
         /* -c N and --packets N: a chosen end, not an interrupt. */
         if (lim->count && pipeline_conns_ended(pl) >= lim->count)

@@ -128,6 +128,11 @@ static void count_anomalies(struct run_stats *rs, uint32_t anomalies)
             rs->anomalies[i]++;
 }
 
+void pipeline_set_link_type(struct pipeline *pl, enum link_type lt)
+{
+    pl->lt = lt;
+}
+
 enum decode_status pipeline_feed(struct pipeline *pl, const struct frame *f)
 {
     struct run_stats *rs = &pl->rs;

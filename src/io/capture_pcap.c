@@ -14,10 +14,18 @@
  * a batch to fill: the reader publishes how far each batch is filled after
  * every frame (one release store), and the consumer, once it has handed out
  * everything published, calls the idle hook (the CLI flushes stdout) and
- * takes frames from the batch being filled as they come (issue 12). */
+ * takes frames from the batch being filled as they come (issue 12).
+ *
+ * A pcapng file whose later interface libpcap 1.10 refuses (another link
+ * type or snap length: valid, dumpcap writes them) is read on from that
+ * block by tcpshake's own reader, pcapng_read.c, and each frame carries its
+ * interface's link type (capture_frame_link_type); a pcapng file with no
+ * interface at all is an empty capture, as an empty pcap is (issue 15). */
 #include "capture.h"
+#include "pcapng_read.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <pcap/pcap.h>
 
@@ -40,6 +49,7 @@ struct ra_rec {
     uint64_t ts_ns;
     int64_t offset;          /* file offset after this frame (capture_file_offset) */
     uint32_t caplen, wirelen;
+    uint32_t lt;             /* enum link_type of the frame's interface */
 };
 
 struct ra_batch {
@@ -86,6 +96,13 @@ struct capture {
     void (*idle)(void *user);       /* capture_set_idle() */
     void *idle_user;
     bool handed;                    /* frames handed out since the last idle call */
+    bool empty;                     /* pcapng without interfaces: no frames */
+    uint8_t bare[24];               /* empty: the header its handle reads */
+    char *path;                     /* offline: the path, for pcapng_read.c */
+    char *bpf;                      /* offline: the filter, for pcapng_read.c */
+    struct ngread *ng;              /* own pcapng reader, once libpcap gave up */
+    struct ngwatch *watch;          /* stdin pipe: what libpcap read of it */
+    enum link_type frame_lt;        /* link type of the last frame handed out */
 };
 
 static const char *const capture_err_names[] = {
@@ -254,7 +271,32 @@ static struct capture *open_offline(const struct capture_cfg *cfg, struct captur
     if (!is_stdin && !precheck_file(path, err, errbuf))
         return NULL;
     pe[0] = '\0';
-    c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
+    if (is_stdin) {
+        /* A pipe cannot be read again: libpcap reads it through a watch
+         * that keeps the interface blocks, for take_over(). */
+        struct stat sb;
+        FILE *wf;
+        if (fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
+            (c->watch = ngwatch_new(STDIN_FILENO))) {
+            if ((wf = ngwatch_file(c->watch))) {
+                c->p = pcap_fopen_offline_with_tstamp_precision(wf, PCAP_TSTAMP_PRECISION_NANO,
+                                                                pe);
+                if (!c->p)
+                    fclose(wf);
+            } else {
+                ngwatch_free(c->watch); /* libpcap reads stdin itself */
+                c->watch = NULL;
+            }
+        }
+    }
+    if (!c->p && !c->watch)
+        c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, pe);
+    if (!c->p && strstr(pe, "has no Interface Description Blocks")) {
+        /* libpcap read the sections to their clean end and found no
+         * interface, hence no packet: an empty capture (issue 15). */
+        c->p = ngread_bare_handle(c->bare, 1 /* LINKTYPE_ETHERNET */, false, pe);
+        c->empty = c->p != NULL;
+    }
     if (!c->p) {
         /* A header shorter than the magic on stdin: not a capture at all. */
         enum capture_err e = classify(pe);
@@ -276,10 +318,18 @@ static struct capture *open_offline(const struct capture_cfg *cfg, struct captur
     }
     c->offline = true;
     c->nano = pcap_get_tstamp_precision(c->p) == PCAP_TSTAMP_PRECISION_NANO;
+    c->path = strdup(path);
+    if (cfg->bpf && cfg->bpf[0])
+        c->bpf = strdup(cfg->bpf);
+    if (!c->path || (cfg->bpf && cfg->bpf[0] && !c->bpf)) {
+        snprintf(errbuf, ERRBUF_SIZE, "out of memory");
+        *err = CAPTURE_ERR_READ;
+        return NULL;
+    }
     {
         FILE *f = pcap_file(c->p);
         struct stat sb;
-        c->stream = f && fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode);
+        c->stream = c->watch || (f && fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode));
     }
     return c;
 }
@@ -375,6 +425,7 @@ struct capture *capture_open(const struct capture_cfg *cfg, enum capture_err *er
     c->dlt = pcap_datalink(c->p);
     c->lt = capture_map_dlt(c->dlt);
     c->snaplen = pcap_snapshot(c->p);
+    c->frame_lt = c->lt;
     if (c->lt == LINK_UNKNOWN) {
         const char *nm = pcap_datalink_val_to_name(c->dlt);
         const char *desc = pcap_datalink_val_to_description(c->dlt);
@@ -395,6 +446,11 @@ bad:
 enum link_type capture_link_type(const struct capture *c)
 {
     return c->lt;
+}
+
+enum link_type capture_frame_link_type(const struct capture *c)
+{
+    return c->frame_lt;
 }
 
 int capture_dlt(const struct capture *c)
@@ -423,6 +479,27 @@ static void read_error(struct capture *c, enum capture_err *err, char *errbuf)
         describe(c->name, e, msg ? msg : "read error", errbuf);
     if (err)
         *err = e;
+}
+
+/* libpcap stopped at an interface it refuses and pcapng_read.c accepts
+ * (issue 15): read on from that block with our own reader. 1 when it took
+ * over, 0 when it cannot (another error; a FIFO named as a path; a pipe
+ * whose interface blocks were not all kept), -1 with *err and errbuf when
+ * reading the file again failed. */
+static int take_over(struct capture *c, enum capture_err *err, char *errbuf)
+{
+    FILE *f = pcap_file(c->p);
+    int fd;
+    if (!f || !c->path || !ngread_can_take_over(pcap_geterr(c->p)))
+        return 0;
+    if (c->watch) /* a pipe: from the blocks kept as libpcap read them */
+        return (c->ng = ngread_resume(f, c->watch, c->name, (long long)ftello(f), c->bpf)) ? 1 : 0;
+    if (c->stream)
+        return 0;
+    /* A regular file on standard input: the same file, from its start. */
+    fd = strcmp(c->path, "-") == 0 ? dup(fileno(f)) : open(c->path, O_RDONLY | O_CLOEXEC);
+    c->ng = ngread_open(fd, c->name, (long long)ftello(f), c->bpf, err, errbuf);
+    return c->ng ? 1 : -1;
 }
 
 static uint64_t ts_of(const struct capture *c, const struct pcap_pkthdr *h)
@@ -464,20 +541,31 @@ static struct ra_batch *ra_publish(struct readahead *ra)
     return b;
 }
 
+/* Producer: copy one frame into the batch being filled; false when the
+ * capture is closing. */
+static bool ra_push(struct readahead *ra, const struct ra_rec *rec, const uint8_t *data)
+{
+    struct ra_batch *b = ra->fill;
+    size_t need = sizeof(*rec) + ra_align(rec->caplen);
+    if (!b || atomic_load_explicit(&ra->quit, memory_order_relaxed))
+        return false;
+    if (RA_BATCH - b->used < need && !(b = ra_publish(ra)))
+        return false;
+    memcpy(b->buf + b->used, rec, sizeof(*rec));
+    memcpy(b->buf + b->used + sizeof(*rec), data, rec->caplen);
+    b->used += need;
+    atomic_store_explicit(&b->pub, b->used, memory_order_release);
+    return true;
+}
+
 static void ra_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
 {
     struct capture *c = (struct capture *)user;
     struct readahead *ra = c->ra;
-    struct ra_batch *b = ra->fill;
-    size_t need = sizeof(struct ra_rec) + ra_align(h->caplen);
     struct ra_rec rec;
-    if (!b)
+    if (!ra->fill)
         return;
     if (atomic_load_explicit(&ra->quit, memory_order_relaxed) || h->caplen > CFG_MAX_FRAME) {
-        pcap_breakloop(c->p);
-        return;
-    }
-    if (RA_BATCH - b->used < need && !(b = ra_publish(ra))) {
         pcap_breakloop(c->p);
         return;
     }
@@ -499,28 +587,48 @@ static void ra_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char
     rec.offset = ra->pos;
     rec.caplen = h->caplen;
     rec.wirelen = h->len;
-    memcpy(b->buf + b->used, &rec, sizeof(rec));
-    memcpy(b->buf + b->used + sizeof(rec), data, h->caplen);
-    b->used += need;
-    atomic_store_explicit(&b->pub, b->used, memory_order_release);
+    rec.lt = (uint32_t)c->lt;
+    if (!ra_push(ra, &rec, data))
+        pcap_breakloop(c->p);
+}
+
+/* Producer, once pcapng_read.c took over: its frames, then its end. */
+static int ra_own(struct capture *c, enum capture_err *e, char *msg)
+{
+    struct frame f;
+    enum link_type lt;
+    int rc = CAPTURE_EOF;
+    while (!c->stop && (rc = ngread_next(c->ng, &f, &lt, e, msg)) == CAPTURE_FRAME) {
+        struct ra_rec rec = { f.ts_ns, ngread_offset(c->ng), f.caplen, f.wirelen, (uint32_t)lt };
+        if (!ra_push(c->ra, &rec, f.data))
+            return CAPTURE_EOF; /* closing */
+    }
+    return c->stop ? CAPTURE_EOF : rc;
 }
 
 static void *ra_main(void *arg)
 {
     struct capture *c = arg;
     struct readahead *ra = c->ra;
-    int rc;
+    enum capture_err e = CAPTURE_ERR_NONE;
+    char msg[ERRBUF_SIZE];
+    int rc, end = CAPTURE_EOF; /* end of file, or capture_breakloop() */
     do
         rc = pcap_dispatch(c->p, -1, ra_on_packet, (u_char *)c);
     while (rc > 0 && ra->fill);
+    if (ra->fill && rc == PCAP_ERROR) {
+        int t = take_over(c, &e, msg);
+        if (t == 0)
+            read_error(c, &e, msg);
+        end = t > 0 ? ra_own(c, &e, msg) : CAPTURE_ERROR;
+    }
     if (!ra->fill)
         return NULL; /* closing */
-    ra->fill->end_offset = file_pos(c);
-    if (rc == PCAP_ERROR) {
-        ra->fill->end = CAPTURE_ERROR;
-        read_error(c, &ra->fill->err, ra->fill->msg);
-    } else {
-        ra->fill->end = CAPTURE_EOF; /* end of file, or capture_breakloop() */
+    ra->fill->end_offset = c->ng ? ngread_offset(c->ng) : file_pos(c);
+    ra->fill->end = end;
+    if (end == CAPTURE_ERROR) {
+        ra->fill->err = e;
+        snprintf(ra->fill->msg, sizeof(ra->fill->msg), "%s", msg);
     }
     pthread_mutex_lock(&ra->mu);
     ra->tail = (ra->tail + 1) % RA_NBATCH;
@@ -673,6 +781,7 @@ static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, 
             out->caplen = rec.caplen;
             out->wirelen = rec.wirelen;
             out->ts_ns = rec.ts_ns;
+            c->frame_lt = (enum link_type)rec.lt;
             ra->offset = rec.offset;
             ra->off += sizeof(rec) + ra_align(rec.caplen);
             c->handed = true;
@@ -708,6 +817,18 @@ static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, 
     }
 }
 
+/* Without the read-ahead thread, once pcapng_read.c took over. */
+static int own_next(struct capture *c, struct frame *out, enum capture_err *err, char *errbuf)
+{
+    enum capture_err e = CAPTURE_ERR_NONE;
+    int rc = c->stop ? CAPTURE_EOF : ngread_next(c->ng, out, &c->frame_lt, &e, errbuf);
+    if (rc == CAPTURE_FRAME)
+        c->handed = true;
+    if (err)
+        *err = e;
+    return rc;
+}
+
 int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
                  char errbuf[ERRBUF_SIZE])
 {
@@ -716,12 +837,14 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
     int rc;
     if (err)
         *err = CAPTURE_ERR_NONE;
-    if (c->stop)
+    if (c->stop || c->empty)
         return CAPTURE_EOF;
-    if (c->offline && !c->ra && !c->ra_failed && !ra_start(c))
+    if (c->offline && !c->ra && !c->ra_failed && !c->ng && !ra_start(c))
         c->ra_failed = true;
     if (c->ra)
         return ra_next(c, out, err, errbuf);
+    if (c->ng)
+        return own_next(c, out, err, errbuf);
     rc = pcap_next_ex(c->p, &h, &data);
     if (rc == 0 && !c->offline) {
         /* Nothing buffered: wait up to the timeout (a signal ends it early). */
@@ -743,12 +866,24 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         out->caplen = h->caplen;
         out->wirelen = h->len;
         out->ts_ns = ts_of(c, h);
+        c->frame_lt = c->lt;
         return CAPTURE_FRAME;
     }
     if (rc == 0)
         return CAPTURE_TIMEOUT;
     if (rc == PCAP_ERROR_BREAK)
         return CAPTURE_EOF;
+    if (c->offline) {
+        enum capture_err e = CAPTURE_ERR_NONE;
+        int t = take_over(c, &e, errbuf);
+        if (t > 0)
+            return own_next(c, out, err, errbuf);
+        if (t < 0) {
+            if (err)
+                *err = e;
+            return CAPTURE_ERROR;
+        }
+    }
     read_error(c, err, errbuf);
     return CAPTURE_ERROR;
 }
@@ -787,10 +922,12 @@ int capture_stats(struct capture *c, uint64_t *received, uint64_t *dropped, uint
 long long capture_file_offset(struct capture *c)
 {
     FILE *f;
-    if (!c->offline)
+    if (!c->offline || c->empty)
         return -1;
     if (c->ra)
         return (long long)c->ra->offset; /* the reader thread is further on */
+    if (c->ng)
+        return ngread_offset(c->ng);
     f = pcap_file(c->p);
     if (!f)
         return -1;
@@ -802,7 +939,11 @@ void capture_close(struct capture *c)
     if (!c)
         return;
     ra_stop(c);
+    ngread_close(c->ng);
     if (c->p)
         pcap_close(c->p);
+    ngwatch_free(c->watch); /* after libpcap's FILE over it is closed */
+    free(c->path);
+    free(c->bpf);
     free(c);
 }

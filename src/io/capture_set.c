@@ -155,6 +155,13 @@ int capture_set_next(struct capture_set *s, struct frame *out)
 enum link_type capture_set_link_type(const struct capture_set *s) { return s->lt; }
 size_t capture_set_count(const struct capture_set *s) { return s->n; }
 
+enum link_type capture_set_frame_link_type(const struct capture_set *s)
+{
+    /* The member's pending frame is the last it read: it is not read
+     * again before that frame is consumed. */
+    return s->handed ? capture_frame_link_type(s->m[s->last].cap) : s->lt;
+}
+
 void capture_set_breakloop(struct capture_set *s)
 {
     size_t i;

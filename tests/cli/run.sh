@@ -281,9 +281,9 @@ pcapng)
     summary_packets 2 ;;
 pcapng_mixed)
     { ng_shb; ng_idb 1; ng_epb 0 $SYN; ng_idb 101; ng_epb 1 ${SYN:28}; } >mixed.pcapng
-    run 6 read mixed.pcapng
-    err_matches "^tcpshake: mixed\.pcapng: pcapng interfaces with different link types"
-    summary_packets 1 ;;
+    run 0 read mixed.pcapng
+    no_err
+    summary_packets 2 ;;
 write_error)
     [ -w /dev/full ] || skip "no /dev/full"
     good_pcap

@@ -10,6 +10,10 @@ decode:   one file per frame: a selector byte (link type index from
           IPv6 extension headers, No Next Header and snap-length cuts.
 tcpopt:   the TCP options area of every segment, plus hand-made oddities.
 pipeline: every capture as is, some as pcapng and as big-endian pcap.
+pcapng:   pcapng streams of the shapes libpcap 1.10 refuses (issue 15):
+          interfaces of different link types (Ethernet, NULL, raw IP) and
+          snap lengths, both byte orders, time resolutions and offsets, SPB
+          and obsolete PB, several sections, a section without interfaces.
 --regress DIR adds DIR/<harness>/*.hex: inputs that once crashed a harness,
 kept as hex text (whitespace and #-comments ignored).
 File names are the SHA-1 of the contents, as libFuzzer names its units."""
@@ -214,6 +218,12 @@ def main():
             put("pipeline", to_pcapng(linktype, frames))
         if name in ("handshake-ipv6.pcap", "sll2-any.pcap"):
             put("pipeline", to_pcap_be_us(linktype, frames))
+        if linktype == 1 and name in ("handshake-ipv4.pcap", "handshake-ipv6.pcap", "mixed.pcap",
+                                      "refused.pcap", "simultaneous-open.pcap"):
+            for order in ("<", ">"):
+                for blob in ng_multi(frames[:24], order):
+                    put("pcapng", blob)
+    put("pcapng", ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
     for o in HAND_OPTIONS:
         put("tcpopt", b"\x00" + o)
         put("tcpopt", b"\x01" + o)
@@ -225,14 +235,62 @@ def main():
                     text = open(os.path.join(regress, h, name)).read()
                     text = re.sub(r"#.*", "", text)
                     put(h, bytes.fromhex("".join(text.split())))
-    for h in ("decode", "tcpopt", "pipeline"):
+    for h in ("decode", "tcpopt", "pipeline", "pcapng"):
         print("%s: %d seeds" % (h, count.get(h, 0)))
 
 
-def ng_block(btype, body):
+def ng_block(btype, body, order="<"):
     pad = (-len(body)) % 4
     total = 12 + len(body) + pad
-    return struct.pack("<II", btype, total) + body + bytes(pad) + struct.pack("<I", total)
+    return struct.pack(order + "II", btype, total) + body + bytes(pad) + struct.pack(order + "I", total)
+
+
+def ng_idb(linktype, snaplen, order, tsresol=None, tsoffset=None):
+    opts = b""
+    if tsresol is not None:
+        opts += struct.pack(order + "HHB3x", 9, 1, tsresol)
+    if tsoffset is not None:
+        opts += struct.pack(order + "HHq", 14, 8, tsoffset)
+    return ng_block(1, struct.pack(order + "HHI", linktype, 0, snaplen) + opts +
+                    struct.pack(order + "HH", 0, 0), order)
+
+
+def ng_multi(frames, order):
+    """Ethernet frames spread over interfaces libpcap 1.10 would refuse:
+    (a) Ethernet + NULL + raw IP, the later IDBs mid-stream; (b) two
+    Ethernet interfaces of different snap lengths and resolutions, with an
+    SPB and an obsolete PB; (c) two sections, the first without interfaces."""
+    shb = ng_block(0x0A0D0D0A, struct.pack(order + "IHHq", 0x1A2B3C4D, 1, 0, -1), order)
+
+    def epb(ifid, ts, frame):
+        return ng_block(6, struct.pack(order + "IIIII", ifid, ts >> 32, ts & 0xFFFFFFFF,
+                                       len(frame), len(frame)) + frame, order)
+
+    ns = [(sec * 1000000000 + frac, frame) for sec, frac, frame, _ in frames]
+    a = shb + ng_idb(1, 65535, order, 9)
+    for i, (ts, fr) in enumerate(ns):
+        if i == 2:
+            a += ng_idb(0, 65535, order, 9) + ng_idb(101, 262144, order, 0x80 | 30)
+        if i >= 2 and i % 3 == 1 and len(fr) > 14:
+            a += epb(1, ts, struct.pack(order + "I", 2 if fr[12:14] == b"\x08\x00" else 30) + fr[14:])
+        elif i >= 2 and i % 3 == 2 and len(fr) > 14:
+            a += epb(2, (ts * (1 << 30)) // 1000000000, fr[14:])
+        else:
+            a += epb(0, ts, fr)
+    b = shb + ng_idb(1, 65535, order) + ng_idb(1, 60, order, 3, tsoffset=-5)
+    for i, (ts, fr) in enumerate(ns):
+        if i == 3:
+            b += ng_block(3, struct.pack(order + "I", len(fr)) + fr, order)  # SPB
+        elif i == 4:
+            ms = ts // 1000000 + 5000  # interface 1: milliseconds, offset -5 s
+            b += ng_block(2, struct.pack(order + "HHIIII", 1, 0, ms >> 32, ms & 0xFFFFFFFF, len(fr),
+                                         len(fr)) + fr, order)  # obsolete PB
+        else:
+            b += epb(i % 2, ts // 1000 if i % 2 == 0 else ts // 1000000 + 5000, fr)
+    c = shb + ng_block(5, struct.pack(order + "I", 0), order) + shb + ng_idb(1, 0, order, 9)
+    for ts, fr in ns[:6]:
+        c += epb(0, ts, fr)
+    return a, b, c
 
 
 def to_pcapng(linktype, frames):
