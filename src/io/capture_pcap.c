@@ -2,7 +2,7 @@
  * libpcap; maps DLT numbers to link types once and libpcap's failures to
  * capture_err kinds with a one-line message.
  *
- * Offline files are read ahead by a second thread: it runs libpcap's loop
+ * Offline files are read ahead by a second thread (capture_readahead.c): it runs libpcap's loop
  * (pcap_dispatch: file reads, record parsing, the BPF filter) and copies the
  * frames into a few large batches that capture_next() hands out in order, so
  * on a multi-core machine decoding, tracking and reporting run beside
@@ -21,7 +21,7 @@
  * block by tcpshake's own reader, pcapng_read.c, and each frame carries its
  * interface's link type (capture_frame_link_type); a pcapng file with no
  * interface at all is an empty capture, as an empty pcap is (issue 15). */
-#include "capture.h"
+#include "capture_int.h"
 #include "pcapng_read.h"
 
 #include <errno.h>
@@ -38,72 +38,6 @@
 #include <unistd.h>
 
 #include <pcap/pcap.h>
-
-/* Read-ahead batches: each holds whole frames (a record header, then the
- * bytes, 8-byte aligned); one frame always fits (snaplen <= CFG_MAX_FRAME). */
-#define RA_NBATCH 6u
-#define RA_BATCH (512u * 1024u)
-_Static_assert(RA_BATCH >= CFG_MAX_FRAME + 64u, "a batch holds the largest frame");
-
-struct ra_rec {
-    uint64_t ts_ns;
-    int64_t offset;          /* file offset after this frame (capture_file_offset) */
-    uint32_t caplen, wirelen;
-    uint32_t lt;             /* enum link_type of the frame's interface */
-};
-
-struct ra_batch {
-    uint8_t *buf;
-    size_t used;
-    atomic_size_t pub;       /* bytes of whole frames the consumer may read */
-    int end;                 /* 0, or CAPTURE_EOF / CAPTURE_ERROR after the frames */
-    int64_t end_offset;      /* file offset at the end */
-    enum capture_err err;
-    char msg[ERRBUF_SIZE];
-};
-
-struct readahead {
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    struct ra_batch b[RA_NBATCH];
-    unsigned head, tail, nfull; /* ring of full batches: consumer head, producer tail */
-    atomic_bool quit;           /* capture_close(): the producer stops */
-    struct ra_batch *fill;      /* producer: batch being filled */
-    struct ra_batch *cur;       /* consumer: batch being read */
-    bool cur_full;              /* consumer: cur was published (else: being filled) */
-    size_t off;                 /* consumer: next record in cur */
-    bool stream;                /* input is a pipe, FIFO...: read partial batches */
-    int64_t offset;             /* consumer: file offset after the last frame handed out */
-    int64_t pos;                /* producer: file offset after the last frame read */
-    int64_t rec_hdr;            /* producer: pcap record header size, 0 = ask ftello */
-};
-
-struct capture {
-    pcap_t *p;
-    int dlt;
-    enum link_type lt;
-    int snaplen;
-    bool offline;
-    bool nano;                      /* timestamps are nanoseconds */
-    int fd;                         /* live: selectable fd, -1 if none */
-    int timeout_ms;                 /* live: longest wait in capture_next() */
-    volatile sig_atomic_t stop;     /* capture_breakloop() */
-    char name[256];                 /* path or device, for messages */
-    struct readahead *ra;           /* offline: the read-ahead thread, once started */
-    bool ra_failed;                 /* could not start it: read in this thread */
-    bool stream;                    /* offline input is not a regular file */
-    void (*idle)(void *user);       /* capture_set_idle() */
-    void *idle_user;
-    bool handed;                    /* frames handed out since the last idle call */
-    bool empty;                     /* pcapng without interfaces: no frames */
-    uint8_t bare[24];               /* empty: the header its handle reads */
-    char *path;                     /* offline: the path, for pcapng_read.c */
-    char *bpf;                      /* offline: the filter, for pcapng_read.c */
-    struct ngread *ng;              /* own pcapng reader, once libpcap gave up */
-    struct ngwatch *watch;          /* stdin pipe: what libpcap read of it */
-    enum link_type frame_lt;        /* link type of the last frame handed out */
-};
 
 static const char *const capture_err_names[] = {
 #define X(n, s) s,
@@ -273,7 +207,7 @@ static struct capture *open_offline(const struct capture_cfg *cfg, struct captur
     pe[0] = '\0';
     if (is_stdin) {
         /* A pipe cannot be read again: libpcap reads it through a watch
-         * that keeps the interface blocks, for take_over(). */
+         * that keeps the interface blocks, for cap__take_over(). */
         struct stat sb;
         FILE *wf;
         if (fstat(STDIN_FILENO, &sb) == 0 && !S_ISREG(sb.st_mode) &&
@@ -464,7 +398,7 @@ int capture_snaplen(const struct capture *c)
 }
 
 /* libpcap's read error after the last good frame, as a kind and a line. */
-static void read_error(struct capture *c, enum capture_err *err, char *errbuf)
+void cap__read_error(struct capture *c, enum capture_err *err, char *errbuf)
 {
     const char *msg = pcap_geterr(c->p);
     enum capture_err e = classify(msg ? msg : "");
@@ -486,7 +420,7 @@ static void read_error(struct capture *c, enum capture_err *err, char *errbuf)
  * over, 0 when it cannot (another error; a FIFO named as a path; a pipe
  * whose interface blocks were not all kept), -1 with *err and errbuf when
  * reading the file again failed. */
-static int take_over(struct capture *c, enum capture_err *err, char *errbuf)
+int cap__take_over(struct capture *c, enum capture_err *err, char *errbuf)
 {
     FILE *f = pcap_file(c->p);
     int fd;
@@ -502,322 +436,13 @@ static int take_over(struct capture *c, enum capture_err *err, char *errbuf)
     return c->ng ? 1 : -1;
 }
 
-static uint64_t ts_of(const struct capture *c, const struct pcap_pkthdr *h)
+uint64_t cap__ts_of(const struct capture *c, const struct pcap_pkthdr *h)
 {
     uint64_t sec = h->ts.tv_sec < 0 ? 0 : (uint64_t)h->ts.tv_sec;
     uint64_t frac = h->ts.tv_usec < 0 ? 0 : (uint64_t)h->ts.tv_usec;
     return sec * 1000000000u + (c->nano ? frac : frac * 1000u);
 }
 
-/* ---- read-ahead (offline) ------------------------------------------------ */
-
-static size_t ra_align(size_t n) { return (n + 7u) & ~(size_t)7u; }
-
-static int64_t file_pos(struct capture *c)
-{
-    FILE *f = pcap_file(c->p);
-    return f ? (int64_t)ftello(f) : -1;
-}
-
-/* Producer: publish the batch being filled and take the next free one
- * (NULL when capture_close() asked the thread to stop). */
-static struct ra_batch *ra_publish(struct readahead *ra)
-{
-    struct ra_batch *b = NULL;
-    pthread_mutex_lock(&ra->mu);
-    ra->tail = (ra->tail + 1) % RA_NBATCH;
-    ra->nfull++;
-    pthread_cond_broadcast(&ra->cv);
-    while (ra->nfull == RA_NBATCH && !atomic_load(&ra->quit))
-        pthread_cond_wait(&ra->cv, &ra->mu);
-    if (!atomic_load(&ra->quit)) {
-        b = &ra->b[ra->tail];
-        b->used = 0;
-        b->end = 0;
-        atomic_store_explicit(&b->pub, 0, memory_order_relaxed);
-    }
-    pthread_mutex_unlock(&ra->mu);
-    ra->fill = b;
-    return b;
-}
-
-/* Producer: copy one frame into the batch being filled; false when the
- * capture is closing. */
-static bool ra_push(struct readahead *ra, const struct ra_rec *rec, const uint8_t *data)
-{
-    struct ra_batch *b = ra->fill;
-    size_t need = sizeof(*rec) + ra_align(rec->caplen);
-    if (!b || atomic_load_explicit(&ra->quit, memory_order_relaxed))
-        return false;
-    if (RA_BATCH - b->used < need && !(b = ra_publish(ra)))
-        return false;
-    memcpy(b->buf + b->used, rec, sizeof(*rec));
-    memcpy(b->buf + b->used + sizeof(*rec), data, rec->caplen);
-    b->used += need;
-    atomic_store_explicit(&b->pub, b->used, memory_order_release);
-    return true;
-}
-
-static void ra_on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
-{
-    struct capture *c = (struct capture *)user;
-    struct readahead *ra = c->ra;
-    struct ra_rec rec;
-    if (!ra->fill)
-        return;
-    if (atomic_load_explicit(&ra->quit, memory_order_relaxed) || h->caplen > CFG_MAX_FRAME) {
-        pcap_breakloop(c->p);
-        return;
-    }
-    rec.ts_ns = ts_of(c, h);
-    /* Where the frame ends in the file, without a syscall per frame: a
-     * classic pcap record is a fixed header and the captured bytes, unless
-     * libpcap cut the record to the snapshot length; ftello otherwise. */
-    if (ra->rec_hdr > 0 && h->caplen < (bpf_u_int32)c->snaplen) {
-        ra->pos += ra->rec_hdr + (int64_t)h->caplen;
-    } else {
-        int64_t prev = ra->pos;
-        ra->pos = file_pos(c);
-        if (ra->rec_hdr == 0 && pcap_major_version(c->p) == 2 && prev >= 0 &&
-            (ra->pos - prev - (int64_t)h->caplen == 16 || ra->pos - prev - (int64_t)h->caplen == 24))
-            ra->rec_hdr = ra->pos - prev - (int64_t)h->caplen;
-        else if (ra->rec_hdr == 0)
-            ra->rec_hdr = -1; /* pcapng: blocks vary; ask every time */
-    }
-    rec.offset = ra->pos;
-    rec.caplen = h->caplen;
-    rec.wirelen = h->len;
-    rec.lt = (uint32_t)c->lt;
-    if (!ra_push(ra, &rec, data))
-        pcap_breakloop(c->p);
-}
-
-/* Producer, once pcapng_read.c took over: its frames, then its end. */
-static int ra_own(struct capture *c, enum capture_err *e, char *msg)
-{
-    struct frame f;
-    enum link_type lt;
-    int rc = CAPTURE_EOF;
-    while (!c->stop && (rc = ngread_next(c->ng, &f, &lt, e, msg)) == CAPTURE_FRAME) {
-        struct ra_rec rec = { f.ts_ns, ngread_offset(c->ng), f.caplen, f.wirelen, (uint32_t)lt };
-        if (!ra_push(c->ra, &rec, f.data))
-            return CAPTURE_EOF; /* closing */
-    }
-    return c->stop ? CAPTURE_EOF : rc;
-}
-
-static void *ra_main(void *arg)
-{
-    struct capture *c = arg;
-    struct readahead *ra = c->ra;
-    enum capture_err e = CAPTURE_ERR_NONE;
-    char msg[ERRBUF_SIZE];
-    int rc, end = CAPTURE_EOF; /* end of file, or capture_breakloop() */
-    do
-        rc = pcap_dispatch(c->p, -1, ra_on_packet, (u_char *)c);
-    while (rc > 0 && ra->fill);
-    if (ra->fill && rc == PCAP_ERROR) {
-        int t = take_over(c, &e, msg);
-        if (t == 0)
-            read_error(c, &e, msg);
-        end = t > 0 ? ra_own(c, &e, msg) : CAPTURE_ERROR;
-    }
-    if (!ra->fill)
-        return NULL; /* closing */
-    ra->fill->end_offset = c->ng ? ngread_offset(c->ng) : file_pos(c);
-    ra->fill->end = end;
-    if (end == CAPTURE_ERROR) {
-        ra->fill->err = e;
-        snprintf(ra->fill->msg, sizeof(ra->fill->msg), "%s", msg);
-    }
-    pthread_mutex_lock(&ra->mu);
-    ra->tail = (ra->tail + 1) % RA_NBATCH;
-    ra->nfull++;
-    pthread_cond_broadcast(&ra->cv);
-    pthread_mutex_unlock(&ra->mu);
-    return NULL;
-}
-
-static void ra_free(struct readahead *ra)
-{
-    unsigned i;
-    for (i = 0; i < RA_NBATCH; i++)
-        free(ra->b[i].buf);
-    pthread_cond_destroy(&ra->cv);
-    pthread_mutex_destroy(&ra->mu);
-    free(ra);
-}
-
-/* Start the thread; false (and reading goes on in this thread) if it
- * cannot be had. Signals stay with the main thread. */
-static bool ra_start(struct capture *c)
-{
-    struct readahead *ra = calloc(1, sizeof(*ra));
-    sigset_t all, old;
-    unsigned i;
-    int rc;
-    if (!ra)
-        return false;
-    pthread_mutex_init(&ra->mu, NULL);
-    pthread_cond_init(&ra->cv, NULL);
-    atomic_init(&ra->quit, false);
-    for (i = 0; i < RA_NBATCH; i++)
-        if (!(ra->b[i].buf = malloc(RA_BATCH))) {
-            ra_free(ra);
-            return false;
-        }
-    ra->fill = &ra->b[0];
-    ra->stream = c->stream;
-    ra->offset = ra->pos = file_pos(c);
-    c->ra = ra;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&ra->thread, NULL, ra_main, c);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0) {
-        c->ra = NULL;
-        ra_free(ra);
-        return false;
-    }
-    return true;
-}
-
-/* CLOCK_REALTIME (pthread_cond_timedwait's clock) ms from now. */
-static struct timespec deadline_after_ms(long ms)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    t.tv_nsec += ms * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
-static void ra_stop(struct capture *c)
-{
-    struct readahead *ra = c->ra;
-    if (!ra)
-        return;
-    pthread_mutex_lock(&ra->mu);
-    atomic_store(&ra->quit, true);
-    pthread_cond_broadcast(&ra->cv);
-    pthread_mutex_unlock(&ra->mu);
-    if (ra->stream) {
-        /* The reader may be blocked in read() on a pipe whose writer is
-         * silent (an interrupted `read -`): give it a moment, then cancel
-         * it (read(2) is a cancellation point). */
-        struct timespec until = deadline_after_ms(200);
-        if (pthread_timedjoin_np(ra->thread, NULL, &until) != 0) {
-            pthread_cancel(ra->thread);
-            pthread_join(ra->thread, NULL);
-        }
-    } else {
-        pthread_join(ra->thread, NULL);
-    }
-    c->ra = NULL;
-    ra_free(ra);
-}
-
-static void idle_call(struct capture *c)
-{
-    if (c->idle && c->handed)
-        c->idle(c->idle_user);
-    c->handed = false;
-}
-
-/* Consumer, with the mutex held and nothing published: wait for a batch.
- * A stream instead returns as soon as the batch being filled has frames
- * beyond what was read of it (1), flushing output before it waits; 0 when a
- * batch was published, or the capture is stopping. */
-static int ra_wait(struct capture *c, struct readahead *ra)
-{
-    while (ra->nfull == 0) {
-        struct ra_batch *f = &ra->b[ra->head];
-        size_t from = ra->cur == f ? ra->off : 0;
-        struct timespec until;
-        if (!ra->stream) {
-            pthread_cond_wait(&ra->cv, &ra->mu);
-            continue;
-        }
-        if (atomic_load_explicit(&f->pub, memory_order_acquire) > from) {
-            if (ra->cur != f)
-                ra->off = 0;
-            ra->cur = f;
-            ra->cur_full = false;
-            return 1;
-        }
-        if (c->stop)
-            return 0;
-        if (c->handed) { /* about to wait: what was produced goes out first */
-            pthread_mutex_unlock(&ra->mu);
-            idle_call(c);
-            pthread_mutex_lock(&ra->mu);
-            continue;
-        }
-        /* The reader signals only whole batches; frames trickling into
-         * the one being filled are picked up within 20 ms. */
-        until = deadline_after_ms(20);
-        pthread_cond_timedwait(&ra->cv, &ra->mu, &until);
-    }
-    return 0;
-}
-
-/* Consumer: the next frame; its bytes stay put until the next call, which
- * hands the batch back once every frame in it has been read. */
-static int ra_next(struct capture *c, struct frame *out, enum capture_err *err, char *errbuf)
-{
-    struct readahead *ra = c->ra;
-    for (;;) {
-        struct ra_batch *b = ra->cur;
-        size_t limit = 0;
-        if (b)
-            limit = ra->cur_full ? b->used : atomic_load_explicit(&b->pub, memory_order_acquire);
-        if (b && ra->off < limit) {
-            struct ra_rec rec;
-            memcpy(&rec, b->buf + ra->off, sizeof(rec));
-            out->data = b->buf + ra->off + sizeof(rec);
-            out->caplen = rec.caplen;
-            out->wirelen = rec.wirelen;
-            out->ts_ns = rec.ts_ns;
-            c->frame_lt = (enum link_type)rec.lt;
-            ra->offset = rec.offset;
-            ra->off += sizeof(rec) + ra_align(rec.caplen);
-            c->handed = true;
-            return CAPTURE_FRAME;
-        }
-        if (b && ra->cur_full && b->end) {
-            ra->offset = b->end_offset;
-            if (b->end == CAPTURE_ERROR) {
-                snprintf(errbuf, ERRBUF_SIZE, "%s", b->msg);
-                if (err)
-                    *err = b->err;
-            }
-            return b->end;
-        }
-        if (c->stop)
-            return CAPTURE_EOF;
-        pthread_mutex_lock(&ra->mu);
-        if (b && ra->cur_full) { /* done with it: back to the producer */
-            ra->head = (ra->head + 1) % RA_NBATCH;
-            ra->nfull--;
-            pthread_cond_broadcast(&ra->cv);
-            ra->cur = NULL;
-            ra->off = 0;
-        }
-        if (ra_wait(c, ra) == 0 && ra->nfull > 0) {
-            struct ra_batch *f = &ra->b[ra->head];
-            if (ra->cur != f)
-                ra->off = 0; /* else: go on where the partial reading stopped */
-            ra->cur = f;
-            ra->cur_full = true;
-        }
-        pthread_mutex_unlock(&ra->mu);
-    }
-}
-
-/* Without the read-ahead thread, once pcapng_read.c took over. */
 static int own_next(struct capture *c, struct frame *out, enum capture_err *err, char *errbuf)
 {
     enum capture_err e = CAPTURE_ERR_NONE;
@@ -839,17 +464,17 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         *err = CAPTURE_ERR_NONE;
     if (c->stop || c->empty)
         return CAPTURE_EOF;
-    if (c->offline && !c->ra && !c->ra_failed && !c->ng && !ra_start(c))
+    if (c->offline && !c->ra && !c->ra_failed && !c->ng && !cap__ra_start(c))
         c->ra_failed = true;
     if (c->ra)
-        return ra_next(c, out, err, errbuf);
+        return cap__ra_next(c, out, err, errbuf);
     if (c->ng)
         return own_next(c, out, err, errbuf);
     rc = pcap_next_ex(c->p, &h, &data);
     if (rc == 0 && !c->offline) {
         /* Nothing buffered: wait up to the timeout (a signal ends it early). */
         struct pollfd pfd = { .fd = c->fd, .events = POLLIN, .revents = 0 };
-        idle_call(c);
+        cap__idle_call(c);
         if (c->fd >= 0 && poll(&pfd, 1, c->timeout_ms) < 0 && errno != EINTR) {
             snprintf(errbuf, ERRBUF_SIZE, "%s: poll: %s", c->name, strerror(errno));
             if (err)
@@ -865,7 +490,7 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         out->data = data;
         out->caplen = h->caplen;
         out->wirelen = h->len;
-        out->ts_ns = ts_of(c, h);
+        out->ts_ns = cap__ts_of(c, h);
         c->frame_lt = c->lt;
         return CAPTURE_FRAME;
     }
@@ -875,7 +500,7 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
         return CAPTURE_EOF;
     if (c->offline) {
         enum capture_err e = CAPTURE_ERR_NONE;
-        int t = take_over(c, &e, errbuf);
+        int t = cap__take_over(c, &e, errbuf);
         if (t > 0)
             return own_next(c, out, err, errbuf);
         if (t < 0) {
@@ -884,7 +509,7 @@ int capture_next(struct capture *c, struct frame *out, enum capture_err *err,
             return CAPTURE_ERROR;
         }
     }
-    read_error(c, err, errbuf);
+    cap__read_error(c, err, errbuf);
     return CAPTURE_ERROR;
 }
 
@@ -938,7 +563,7 @@ void capture_close(struct capture *c)
 {
     if (!c)
         return;
-    ra_stop(c);
+    cap__ra_stop(c);
     ngread_close(c->ng);
     if (c->p)
         pcap_close(c->p);
