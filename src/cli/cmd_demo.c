@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "ioclock.h"
 #include "cli.h"
 #include "privs.h"
 #include "config.h"
@@ -67,13 +68,6 @@ static void on_signal(int sig)
     (void)sig;
     g_stop = 1;
     demo_stop();
-}
-
-static uint64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static struct demo_cli *tee_owner(struct reporter *r)
@@ -174,7 +168,7 @@ static void flush_out(void)
 static void on_syscall(void *user, const char *text)
 {
     struct demo_cli *c = user;
-    reporter_syscall(c->rep, wall_ns(), text);
+    reporter_syscall(c->rep, io_real_ns(), text);
     flush_out();
 }
 
@@ -380,7 +374,7 @@ static void on_kernel(void *user, uint64_t ts_ns, const struct demo_kernel_view 
     struct demo_cli *c = user;
     struct rpt_kernel k;
     /* The time of the snapshot itself (ts_ns is the last frame's). */
-    uint64_t now = wall_ns();
+    uint64_t now = io_real_ns();
     (void)ts_ns;
     memset(&k, 0, sizeof(k));
     k.ts_ns = now;

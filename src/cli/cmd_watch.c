@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "ioclock.h"
 #include "cli.h"
 #include "config.h"
 #include "outfile.h"
@@ -242,13 +243,6 @@ static int drop_root(const char *user)
     return 0;
 }
 
-static uint64_t wall_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /* Capture until a signal, -c N, or an error. */
 static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rotator *w,
                             const struct cli_track_opts *lim, char *errbuf, char *werr,
@@ -267,7 +261,7 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rot
                 char note[256];
                 int wr;
                 trk_verdict_describe(pipeline_last_verdict(pl), note, sizeof(note));
-                wr = rotator_write(w, &f, note[0] ? note : NULL, (time_t)(wall_ns() / 1000000000u),
+                wr = rotator_write(w, &f, note[0] ? note : NULL, (time_t)(io_real_ns() / 1000000000u),
                                    werr);
                 if (wr < 0)
                     *write_failed = true;
@@ -283,7 +277,7 @@ static enum capture_err run(struct capture *cap, struct pipeline *pl, struct rot
         } else if (rc == CAPTURE_TIMEOUT) {
             /* An idle link: live packet times are wall-clock times, so let
              * the tracker's timeouts see the clock move. */
-            pipeline_tick(pl, wall_ns());
+            pipeline_tick(pl, io_real_ns());
             wkernel_tick(wk, pl, rep);
             fflush(stdout);
         } else if (rc == CAPTURE_EOF) {
@@ -359,7 +353,7 @@ int cmd_watch(int argc, char **argv)
         rc.dlt = capture_dlt(cap);
         rc.snaplen = capture_snaplen(cap);
         rc.if_name = a.device;
-        w = rotator_open(&rc, (time_t)(wall_ns() / 1000000000u), errbuf);
+        w = rotator_open(&rc, (time_t)(io_real_ns() / 1000000000u), errbuf);
         if (!w) {
             cli_error("%s", errbuf);
             capture_close(cap);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "craft_cli.h"
+#include "ioclock.h"
 #include "decode.h"
 #include "pcapfile.h"
 
@@ -58,20 +59,6 @@ static void seg_spec(const struct craft_args *a, struct craft_spec *s)
     s->payload_len = a->data_len;
 }
 
-static uint64_t real_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
-
 static void seg_describe(const struct craft_spec *s, const char *verb, char *buf, size_t cap)
 {
     char src[ENDPOINT_STRLEN], dst[ENDPOINT_STRLEN], fl[48];
@@ -105,7 +92,7 @@ static int seg_write(const struct craft_args *a, const struct craft_spec *s)
     }
     f.data = buf;
     f.caplen = f.wirelen = (uint32_t)len;
-    f.ts_ns = real_ns();
+    f.ts_ns = io_real_ns();
     w = pcapfile_create(a->write_path, a->link, 0, err);
     if (!w) {
         cli_error("%s", err);
@@ -233,9 +220,9 @@ static int seg_send(const struct craft_args *a, struct craft_spec *s)
         craft_out_info(&o, "no kernel socket owns this 4-tuple and there is no guard: if a server "
                      "answers with SYN+ACK, this host's kernel answers that with RST "
                      "(RFC 9293 3.10.7.1) and the server returns to LISTEN");
-    until = mono_ns() + wait;
+    until = io_mono_ns() + wait;
     cerr = CAPTURE_ERR_NONE;
-    while (!craft_stop_flag && mono_ns() < until) {
+    while (!craft_stop_flag && io_mono_ns() < until) {
         struct frame f;
         rc = capture_next(cap, &f, &cerr, err);
         if (rc == CAPTURE_FRAME) {

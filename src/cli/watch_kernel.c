@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "ioclock.h"
 #include "decode.h"
 #include "klisten.h"
 #include "klread.h"
@@ -52,20 +53,6 @@ struct wkernel {
     size_t nlisteners;
     bool have_listeners;
 };
-
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* This namespace's addresses, once (an address added later is remote to
  * watch: docs/NDJSON.md says so). */
@@ -123,7 +110,7 @@ struct wkernel *wkernel_open(void)
         free(w);
         return NULL;
     }
-    w->last_mono_ns = mono_ns();
+    w->last_mono_ns = io_mono_ns();
     learn_addrs(w);
     return w;
 }
@@ -211,7 +198,7 @@ static bool sample(struct wkernel *w, struct pipeline *pl, struct reporter *rep,
         return false;
     kl_delta(&w->last, &now, delta);
     w->last = now;
-    w->last_mono_ns = mono_ns();
+    w->last_mono_ns = io_mono_ns();
     w->pending = false;
     n = klread_listeners(w->rd, w->listeners, WK_LISTENERS_MAX, err);
     w->nlisteners = n > 0 ? (size_t)n : 0;
@@ -248,7 +235,7 @@ static void maybe_sample(struct wkernel *w, struct pipeline *pl, struct reporter
                          uint64_t ts_ns)
 {
     struct kl_counters delta;
-    if (w->pending && mono_ns() - w->last_mono_ns >= WK_SAMPLE_NS)
+    if (w->pending && io_mono_ns() - w->last_mono_ns >= WK_SAMPLE_NS)
         (void)sample(w, pl, rep, ts_ns, &delta);
 }
 
@@ -305,13 +292,13 @@ void wkernel_frame(struct wkernel *w, struct pipeline *pl, struct reporter *rep)
 void wkernel_tick(struct wkernel *w, struct pipeline *pl, struct reporter *rep)
 {
     if (w)
-        maybe_sample(w, pl, rep, real_ns());
+        maybe_sample(w, pl, rep, io_real_ns());
 }
 
 void wkernel_finish(struct wkernel *w, struct pipeline *pl, struct reporter *rep)
 {
     struct kl_counters delta;
-    uint64_t ts = real_ns();
+    uint64_t ts = io_real_ns();
     size_t i;
     if (!w || !sample(w, pl, rep, ts, &delta))
         return;

@@ -8,6 +8,7 @@
  * waits on the capture's selectable fd and the state machine's deadline at
  * once. */
 #include "craft_run.h"
+#include "ioclock.h"
 #include "craft_addr.h"
 
 #include <errno.h>
@@ -91,27 +92,13 @@ crun_fail(char *errbuf, enum crun_status st, const char *fmt, ...)
     return st;
 }
 
-static uint64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t real_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint32_t craft_random_u32(void)
 {
     uint32_t v;
     if (getrandom(&v, sizeof(v), GRND_NONBLOCK) == (ssize_t)sizeof(v))
         return v;
     /* No entropy yet (early boot): mix the clocks; an ISN need not be secret here. */
-    v = (uint32_t)(mono_ns() ^ real_ns() >> 7 ^ (uint64_t)getpid() << 16);
+    v = (uint32_t)(io_mono_ns() ^ io_real_ns() >> 7 ^ (uint64_t)getpid() << 16);
     return v * 2654435761u;
 }
 
@@ -172,7 +159,7 @@ static enum crun_status send_spec(struct crun *r, const struct craft_spec *spec,
         struct frame f;
         f.data = r->buf;
         f.caplen = f.wirelen = (uint32_t)len;
-        f.ts_ns = real_ns();
+        f.ts_ns = io_real_ns();
         r->cb->on_sent(r->cb->user, &f, LINK_RAW);
     }
     return CRUN_OK;
@@ -191,16 +178,16 @@ static enum crun_status pump(struct crun *r, enum hs_action *act, struct craft_s
                 info(r, "send limit (%u segments) reached: stopping", r->max_sends);
             r->send_limit_hit = true;
             /* Abort without sending more; drop what is queued. */
-            *act = hs_abort(&r->hs, mono_ns(), spec);
+            *act = hs_abort(&r->hs, io_mono_ns(), spec);
             while (*act == HS_ACT_SEND)
-                *act = hs_next(&r->hs, NULL, mono_ns(), spec);
+                *act = hs_next(&r->hs, NULL, io_mono_ns(), spec);
             forward_notes(r);
             return CRUN_OK;
         }
         st = send_spec(r, spec, errbuf);
         if (st != CRUN_OK)
             return st;
-        *act = hs_next(&r->hs, NULL, mono_ns(), spec);
+        *act = hs_next(&r->hs, NULL, io_mono_ns(), spec);
         forward_notes(r);
     }
     return CRUN_OK;
@@ -436,7 +423,7 @@ static enum crun_status on_captured(struct crun *r, const struct pcap_pkthdr *h,
         info(r, "ignoring %s: not an address of this host (use --allow-remote)", txt);
         return CRUN_OK;
     }
-    *act = hs_next(&r->hs, &p, mono_ns(), spec);
+    *act = hs_next(&r->hs, &p, io_mono_ns(), spec);
     return pump(r, act, spec, errbuf);
 }
 
@@ -462,7 +449,7 @@ static enum crun_status drain(struct crun *r, enum hs_action *act, struct craft_
 
 static void wait_capture(struct crun *r, uint64_t until)
 {
-    uint64_t now = mono_ns();
+    uint64_t now = io_mono_ns();
     struct pollfd pfd;
     int ms;
     if (until <= now)
@@ -479,7 +466,7 @@ static void wait_capture(struct crun *r, uint64_t until)
 static enum crun_status run_loop(struct crun *r, char *errbuf)
 {
     const struct craft_run_cfg *c = r->cfg;
-    uint64_t start = mono_ns();
+    uint64_t start = io_mono_ns();
     uint64_t end_at = start + (c->max_run_ns ? c->max_run_ns : CRAFT_MAX_RUN_NS);
     uint64_t tail = c->tail_ns ? c->tail_ns : CRAFT_TAIL_NS;
     struct craft_spec spec;
@@ -491,10 +478,10 @@ static enum crun_status run_loop(struct crun *r, char *errbuf)
     else
         hs_server_init(&r->hs, &c->hs, &r->local, r->lport,
                        r->remote.family ? &r->remote : NULL, r->rport);
-    act = hs_next(&r->hs, NULL, mono_ns(), &spec);
+    act = hs_next(&r->hs, NULL, io_mono_ns(), &spec);
     st = pump(r, &act, &spec, errbuf);
     while (st == CRUN_OK && act == HS_ACT_WAIT) {
-        uint64_t now = mono_ns(), dl;
+        uint64_t now = io_mono_ns(), dl;
         if (crun_stop_flag) {
             r->res->stopped = true;
             info(r, "interrupted");
@@ -514,13 +501,13 @@ static enum crun_status run_loop(struct crun *r, char *errbuf)
         st = drain(r, &act, &spec, errbuf);
         if (st != CRUN_OK || act != HS_ACT_WAIT)
             break;
-        act = hs_next(&r->hs, NULL, mono_ns(), &spec); /* timers */
+        act = hs_next(&r->hs, NULL, io_mono_ns(), &spec); /* timers */
         st = pump(r, &act, &spec, errbuf);
     }
     if (st != CRUN_OK) {
         /* A failed send or capture: try to leave no state on the peer. */
         char ignore[ERRBUF_SIZE];
-        act = hs_abort(&r->hs, mono_ns(), &spec);
+        act = hs_abort(&r->hs, io_mono_ns(), &spec);
         if (act == HS_ACT_SEND)
             (void)send_spec(r, &spec, ignore);
         forward_notes(r);
@@ -530,8 +517,8 @@ static enum crun_status run_loop(struct crun *r, char *errbuf)
      * a little after they were sent. Report them; the machine is done. Short
      * (tail_ns), so it runs even after a stop. */
     {
-        uint64_t tail_end = mono_ns() + tail;
-        while (mono_ns() < tail_end) {
+        uint64_t tail_end = io_mono_ns() + tail;
+        while (io_mono_ns() < tail_end) {
             wait_capture(r, tail_end);
             if (drain(r, &act, &spec, errbuf) != CRUN_OK)
                 break;
@@ -700,7 +687,7 @@ enum crun_status craft_send_one(const struct craft_spec *s, bool allow_remote,
         struct frame f;
         f.data = buf;
         f.caplen = f.wirelen = (uint32_t)len;
-        f.ts_ns = real_ns();
+        f.ts_ns = io_real_ns();
         cb->on_sent(cb->user, &f, LINK_RAW);
     }
     return CRUN_OK;

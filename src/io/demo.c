@@ -1,5 +1,6 @@
 /* demo.c: the demo engine: scenarios as ordered system calls, bounded waits that keep frames moving, and kernel snapshots. */
 #include "demo.h"
+#include "ioclock.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -91,16 +92,9 @@ int demo_scenario_parse(const char *s, enum demo_scenario *out)
 
 /* --- time, errors, reporting -------------------------------------------- */
 
-uint64_t demo__mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 uint64_t demo__active_ms(const struct demo *d)
 {
-    uint64_t spent = demo__mono_ns() - d->start_ns;
+    uint64_t spent = io_mono_ns() - d->start_ns;
     spent = spent > d->res->held_ns ? spent - d->res->held_ns : 0;
     return spent / 1000000u;
 }
@@ -470,7 +464,7 @@ int demo_run(const struct demo_cfg *cfg, const struct demo_cb *cb, struct demo_r
     d.errbuf = errbuf;
     d.lfd = d.hfd = d.cfd = d.sfd = -1;
     d.diag[0] = d.diag[1] = -1;
-    d.start_ns = demo__mono_ns();
+    d.start_ns = io_mono_ns();
     d.wait_ms = cfg->wait_ms ? cfg->wait_ms : DEMO_WAIT_MS_DEFAULT;
     d.total_ms = cfg->total_ms ? cfg->total_ms : DEMO_TOTAL_MS_DEFAULT;
     d.quiet_ms = cfg->quiet_ms ? cfg->quiet_ms : DEMO_QUIET_MS_DEFAULT;

@@ -7,16 +7,10 @@
 #include <time.h>
 
 #include "demo_int.h"
+#include "ioclock.h"
 #include "netns.h"
 
 #define HOLD_SLICE_NS 50000000u /* hold in 50 ms slices to notice demo_stop() */
-
-uint64_t demo__realtime_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 void demo__sleep_ns(uint64_t ns)
 {
@@ -34,7 +28,7 @@ bool demo__holding(const struct demo *d)
 /* Counted in res->held_ns so time limits ignore it. */
 int demo__hold(struct demo *d, const char *what)
 {
-    uint64_t t0 = demo__mono_ns();
+    uint64_t t0 = io_mono_ns();
     int r = 0;
 
     if (d->cfg->step) {
@@ -47,7 +41,7 @@ int demo__hold(struct demo *d, const char *what)
             left -= slice;
         }
     }
-    d->res->held_ns += demo__mono_ns() - t0;
+    d->res->held_ns += io_mono_ns() - t0;
     if (r != 0 || demo__stopping())
         return demo__fail(d, DEMO_ERR_STOPPED, 0, "demo stopped while %s was on the wire", what);
     return 0;
@@ -170,6 +164,6 @@ bool demo__keep_back(struct demo *d, struct demo_held *h, int side, const struct
     hc.after_ns = ts > t->first_ts ? ts - t->first_ts : 0;
     hc.count = t->kept;
     if (d->cb->on_held_copy)
-        d->cb->on_held_copy(d->cb->user, demo__realtime_ns(), &hc);
+        d->cb->on_held_copy(d->cb->user, io_real_ns(), &hc);
     return true;
 }

@@ -88,7 +88,6 @@ struct demo {
 
 /* Engine clock: CLOCK_MONOTONIC; "active" time leaves out the time
  * segments were held, so time limits never fire because of slow motion. */
-uint64_t demo__mono_ns(void);
 uint64_t demo__active_ms(const struct demo *d);
 bool demo__stopping(void);
 
@@ -135,7 +134,6 @@ int demo__backlog_full(struct demo *d);
 int demo__syn_cookies(struct demo *d);
 
 /* demo_hold.c: slow motion. */
-uint64_t demo__realtime_ns(void);
 void demo__sleep_ns(uint64_t ns); /* returns early once the demo is stopping */
 bool demo__holding(const struct demo *d); /* slow_ns or step */
 /* Hold a segment: the step callback, or slow_ns. 0, or -1 (stopped). */

@@ -27,6 +27,7 @@
 #include <pcap/dlt.h>
 
 #include "demo_int.h"
+#include "ioclock.h"
 #include "klread.h"
 #include "netns.h"
 
@@ -357,14 +358,14 @@ static int wire_one(struct demo *d, int side)
         }
     }
     if (!ts)
-        ts = demo__realtime_ns();
+        ts = io_real_ns();
     f.data = w->frame;
     f.wirelen = (uint32_t)n;
     f.caplen = (uint32_t)((size_t)n < sizeof(w->frame) ? (size_t)n : sizeof(w->frame));
     /* A segment's time is when the wire takes it: lines then come out in
      * time order beside the calls and snapshots, which are stamped as they
      * happen (a frame that waited behind a held one arrived earlier). */
-    f.ts_ns = demo__holding(d) ? demo__realtime_ns() : ts;
+    f.ts_ns = demo__holding(d) ? io_real_ns() : ts;
     demo__parse(w->frame, f.caplen, &s);
 
     if (!s.tcp || (s.sport != d->port && s.dport != d->port)) {
@@ -403,7 +404,7 @@ static int wire_one(struct demo *d, int side)
             return -1;
         if (f.caplen == f.wirelen && forward(d, other, w->frame, f.caplen) < 0)
             return -1;
-        t->fwd_ns = demo__realtime_ns();
+        t->fwd_ns = io_real_ns();
         t->answered = false;
         settle_after_forward(w, other);
         if (demo__snapshot(d, "%s crossed %s -> %s", seg, side_name[side], side_name[other]) < 0)

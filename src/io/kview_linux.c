@@ -3,6 +3,7 @@
  * with it (both define struct tcphdr), so this file never includes it. The
  * sock_diag headers below pull in only <linux/types.h>. */
 #include "kview.h"
+#include "ioclock.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -126,13 +127,6 @@ int kview_diag_open(char errbuf[ERRBUF_SIZE])
     return fd;
 }
 
-static uint64_t kv_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void row_from_diag(const struct inet_diag_msg *m, struct kview_sock *k)
 {
     memset(k, 0, sizeof(*k));
@@ -190,9 +184,9 @@ static int dump_family(int fd, int family, uint32_t states, uint16_t port,
 {
     _Alignas(struct nlmsghdr) char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct inet_diag_req_v2))];
     _Alignas(struct nlmsghdr) uint8_t buf[KVIEW_RECV_BUF];
-    uint64_t deadline = kv_now_ms() + KVIEW_DUMP_LIMIT_MS;
+    uint64_t deadline = io_mono_ms() + KVIEW_DUMP_LIMIT_MS;
     struct sockaddr_nl nladdr;
-    uint32_t seq = (uint32_t)kv_now_ms();
+    uint32_t seq = (uint32_t)io_mono_ms();
     struct dump_ctx ctx = { port, out, cap, stored, matched };
     struct nlmsghdr *nlh;
     struct inet_diag_req_v2 *r;
@@ -220,7 +214,7 @@ static int dump_family(int fd, int family, uint32_t states, uint16_t port,
     }
     for (;;) {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
-        uint64_t now = kv_now_ms();
+        uint64_t now = io_mono_ms();
         ssize_t got;
         int pr, rc;
 

@@ -2,6 +2,7 @@
  * host's kernel from answering crafted segments with RST (docs/SEMANTICS.md 6,
  * RFC 9293 3.10.7.1), by running `nft -f -` with the script on stdin. */
 #include "rstguard.h"
+#include "ioclock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -78,13 +79,6 @@ int rstguard_init(struct rstguard *g, const char *nft_path, char errbuf[ERRBUF_S
     return 0;
 }
 
-static uint64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Run nft with argv (argv[0] is replaced by the binary) and `script` on
  * stdin (NULL: empty). Its stdout and stderr go to out (NUL-terminated,
  * truncated at cap). Returns nft's exit status (0..255), or
@@ -153,10 +147,10 @@ static int run_nft(const struct rstguard *g, char *const argv_in[], const char *
         return gfail(errbuf, RSTGUARD_ERR_EXEC, "%s: %s", g->nft, strerror(rc));
     }
 
-    deadline = mono_ms() + NFT_TIMEOUT_MS;
+    deadline = io_mono_ms() + NFT_TIMEOUT_MS;
     for (;;) {
         struct pollfd pfd = { pipefd[0], POLLIN, 0 };
-        uint64_t now = mono_ms();
+        uint64_t now = io_mono_ms();
         char buf[4096];
         ssize_t n;
         if (now >= deadline) {

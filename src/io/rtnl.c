@@ -3,6 +3,7 @@
  * message walking, NLMSG_ERROR to errno); this file adds the deadline, so a
  * kernel that never answers cannot hang a demo. */
 #include "rtnl.h"
+#include "ioclock.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -53,13 +54,6 @@ void *rtnl_put_header(struct rtnl_req *r, size_t len)
     return mnl_nlmsg_put_extra_header(r->nlh, len);
 }
 
-static uint64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 __attribute__((format(printf, 3, 4))) static void say(char *errbuf, size_t cap, const char *fmt,
                                                       ...)
 {
@@ -78,7 +72,7 @@ int rtnl_talk(int fd, struct rtnl_req *r, int timeout_ms, char *errbuf, size_t e
 {
     static uint32_t seq_counter;
     struct sockaddr_nl sa;
-    uint64_t deadline = now_ms() + (uint64_t)timeout_ms;
+    uint64_t deadline = io_mono_ms() + (uint64_t)timeout_ms;
     uint32_t seq;
     _Alignas(struct nlmsghdr) char rbuf[MNL_SOCKET_BUFFER_SIZE];
 
@@ -97,7 +91,7 @@ int rtnl_talk(int fd, struct rtnl_req *r, int timeout_ms, char *errbuf, size_t e
     }
     for (;;) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
-        uint64_t t = now_ms();
+        uint64_t t = io_mono_ms();
         ssize_t got;
         int pr, rc;
 
