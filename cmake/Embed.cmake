@@ -1,5 +1,5 @@
 # Embed.cmake: turn the --html page's static files into C byte arrays
-# (include/html_assets.h declares them). Run by a custom command in
+# (src/core/html_assets.h declares them). Run by a custom command in
 # CMakeLists.txt whenever one of the files changes:
 #   cmake -DOUT=html_assets.c -DDIR=src/core/html -P Embed.cmake
 # Bytes, not string literals: no escaping to get wrong, no length limit.

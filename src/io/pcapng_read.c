@@ -1,4 +1,4 @@
-/* pcapng_read.c: tcpshake's own pcapng file reader (include/pcapng_read.h),
+/* pcapng_read.c: tcpshake's own pcapng file reader (include/io/pcapng_read.h),
  * for the valid files libpcap 1.10 refuses (issue 15, docs/CONFORMANCE.md).
  * Blocks are read whole (header, then the rest, at most PNG_MAX_BLOCK) and
  * parsed by the pure src/core/pcapng_dec.c; the BPF filter is libpcap's,
