@@ -35,6 +35,13 @@ bool decode__limit(struct decode__ctx *c, struct rd *r, size_t n);
 enum decode_status decode__link(enum link_type lt, struct rd *r, struct decode__ctx *c,
                                 enum decode__net *net);
 
+/* Inner Ethernet of a tunnel (MACs skipped, the outer VLAN fields kept),
+ * and a tunnel's EtherType protocol field; like decode__link. */
+enum decode_status decode__ether_inner(struct rd *r, struct decode__ctx *c,
+                                       enum decode__net *net);
+enum decode_status decode__ethertype(uint16_t type, struct rd *r, struct decode__ctx *c,
+                                     enum decode__net *net);
+
 /* Network layer: IPv4 or IPv6 header (and IPv6 extension headers), then TCP. */
 enum decode_status decode__ipv4(struct rd *r, struct decode__ctx *c);
 enum decode_status decode__ipv6(struct rd *r, struct decode__ctx *c);
