@@ -7,9 +7,12 @@ decode:   one file per frame: a selector byte (link type index from
           include/linktype.h, wire-length nibble) + the frame; every frame of
           every capture, re-framed for every link type (SLL, SLL2, NULL, LOOP,
           RAW, IPv4, IPv6), plus VLAN, QinQ, MPLS, PPPoE, IPv4 options,
-          IPv6 extension headers, No Next Header and snap-length cuts.
+          IPv6 extension headers, No Next Header and snap-length cuts;
+          the tunnel frames of tests/tunnels/tunnel_gen.py (LLC/SNAP,
+          IP-in-IP, GRE, VXLAN, GENEVE, Teredo) and their cuts.
 tcpopt:   the TCP options area of every segment, plus hand-made oddities.
-pipeline: every capture as is, some as pcapng and as big-endian pcap.
+pipeline: every capture as is, some as pcapng and as big-endian pcap, and
+          one pcap per tunnel case.
 --regress DIR adds DIR/<harness>/*.hex: inputs that once crashed a harness,
 kept as hex text (whitespace and #-comments ignored).
 File names are the SHA-1 of the contents, as libFuzzer names its units."""
@@ -18,6 +21,9 @@ import os
 import re
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tunnels"))
+import tunnel_gen  # noqa: E402
 
 ETH = 1
 LINKTYPE_FILE = {0: "NULL_BSD", 1: "ETHERNET", 101: "RAW", 108: "LOOP", 113: "LINUX_SLL",
@@ -214,6 +220,14 @@ def main():
             put("pipeline", to_pcapng(linktype, frames))
         if name in ("handshake-ipv6.pcap", "sll2-any.pcap"):
             put("pipeline", to_pcap_be_us(linktype, frames))
+    # Tunnels and LLC/SNAP (tests/tunnels/tunnel_gen.py): every frame, its
+    # snap-length cuts at every 7th byte, and each case as a pcap.
+    for frames in tunnel_gen.cases().values():
+        put("pipeline", tunnel_gen.pcap(frames))
+        for fr in frames:
+            put_frame("ETHERNET", fr)
+            for cut in range(0, len(fr), 7):
+                put_frame("ETHERNET", fr[:cut], 2)
     for o in HAND_OPTIONS:
         put("tcpopt", b"\x00" + o)
         put("tcpopt", b"\x01" + o)

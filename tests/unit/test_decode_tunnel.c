@@ -96,6 +96,14 @@ static void fb_ipv6(struct fb *f, uint8_t nh, size_t payload, uint8_t a, uint8_t
     wr_bytes(&f->w, d, 16);
 }
 
+static void fb_udp(struct fb *f, uint16_t sport, uint16_t dport, size_t payload)
+{
+    wr_be16(&f->w, sport);
+    wr_be16(&f->w, dport);
+    wr_be16(&f->w, (uint16_t)(8 + payload));
+    wr_be16(&f->w, 0);
+}
+
 /* A bare SYN 40000 -> 443. */
 static void fb_syn(struct fb *f)
 {
@@ -238,10 +246,390 @@ static void test_llc_snap(void **state)
     assert_int_equal(fb_dec(&f, &p), DECODE_NOT_IP);
 }
 
+
+/* ---- IP-in-IP ---------------------------------------------------------- */
+
+static void test_ip_in_ip(void **state)
+{
+    struct fb f;
+    struct pkt p;
+    (void)state;
+
+    /* 4in4 (RFC 2003): the inner addresses are the connection's. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 40, 1, 2);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_string_equal(addr(&p.src), "10.0.0.7");
+    assert_string_equal(addr(&p.dst), "10.0.0.8");
+    assert_int_equal(p.ntunnels, 1);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_IP4IN4);
+    assert_false(p.tunnel[0].have_id);
+    assert_string_equal(pkt_tunnel_name(p.tunnel[0].kind), "4in4");
+    check_cuts("4in4", &f, 34, 34 + 40);
+
+    /* 6in4 (RFC 4213 section 3.5). */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPV6, 60, 1, 2);
+    fb_ipv6(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.ip_ver, 6);
+    assert_string_equal(addr(&p.src), "2001:db8::7");
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_IP6IN4);
+    check_cuts("6in4", &f, 34, 34 + 60);
+
+    /* 4in6 and 6in6 (RFC 2473). */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV6);
+    fb_ipv6(&f, P_IPIP, 40, 1, 2);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.ip_ver, 4);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_IP4IN6);
+    check_cuts("4in6", &f, 54, 54 + 40);
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV6);
+    fb_ipv6(&f, P_IPV6, 60, 1, 2);
+    fb_ipv6(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_IP6IN6);
+
+    /* Protocol 4 carrying an IPv6 header: malformed at the inner IPv4. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 60, 1, 2);
+    fb_ipv6(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    assert_int_equal(p.layer, DECODE_L_IPV4);
+
+    /* The inner IP length longer than the outer payload: malformed. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 40, 1, 2);
+    fb_ipv4(&f, P_TCP, 30, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+
+    /* Three deep (4in4 in 4in4 in 4in4): beyond CFG_MAX_TUNNELS = 2. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 80, 1, 2);
+    fb_ipv4(&f, P_IPIP, 60, 3, 4);
+    fb_ipv4(&f, P_IPIP, 40, 5, 6);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_UNSUPPORTED);
+    assert_int_equal(p.ntunnels, 2);
+    /* Two deep is walked. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 60, 1, 2);
+    fb_ipv4(&f, P_IPIP, 40, 3, 4);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.ntunnels, 2);
+    assert_string_equal(addr(&p.src), "10.0.0.7");
+
+    /* A first fragment of a tunnel packet: fragment; a later one: not-tcp. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 40, 1, 2);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    f.b[14 + 6] = 0x20; /* MF */
+    assert_int_equal(fb_dec(&f, &p), DECODE_FRAGMENT);
+    f.b[14 + 6] = 0x00;
+    f.b[14 + 7] = 0x10; /* offset 16 */
+    assert_int_equal(fb_dec(&f, &p), DECODE_NOT_TCP);
+}
+
+/* ---- GRE ---------------------------------------------------------------- */
+
+static void test_gre(void **state)
+{
+    struct fb f;
+    struct pkt p;
+    (void)state;
+
+    /* Plain GRE (RFC 2784), IPv4 inside. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_GRE, 4 + 40, 1, 2);
+    wr_be16(&f.w, 0);
+    wr_be16(&f.w, ETH_IPV4);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_string_equal(addr(&p.src), "10.0.0.7");
+    assert_int_equal(p.ntunnels, 1);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_GRE);
+    assert_false(p.tunnel[0].have_id);
+    check_cuts("gre", &f, 34, 34 + 4 + 40);
+
+    /* C, K and S (RFC 2890): 12 more bytes; the key is shown. IPv6 inside. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_GRE, 16 + 60, 1, 2);
+    wr_be16(&f.w, 0xb000);
+    wr_be16(&f.w, ETH_IPV6);
+    wr_be32(&f.w, 0xdead0000u); /* checksum, reserved1 */
+    wr_be32(&f.w, 77);          /* key */
+    wr_be32(&f.w, 5);           /* sequence */
+    fb_ipv6(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    { enum decode_status st_ = fb_dec(&f, &p); if (st_ != DECODE_OK) fail_msg("st %s layer %s", decode_status_name(st_), decode_layer_name(p.layer)); }
+    assert_int_equal(p.ip_ver, 6);
+    assert_true(p.tunnel[0].have_id);
+    assert_int_equal(p.tunnel[0].id, 77);
+    check_cuts("gre-cks", &f, 34, 34 + 16 + 60);
+
+    /* 0x6558: transparent Ethernet bridging, over IPv6; the -e MACs stay
+     * the outer ones. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV6);
+    fb_ipv6(&f, P_GRE, 4 + 14 + 40, 1, 2);
+    wr_be16(&f.w, 0);
+    wr_be16(&f.w, ETH_TEB);
+    wr_be32(&f.w, 0x02aaaaaau);
+    wr_be32(&f.w, 0xaaaa02bbu);
+    wr_be32(&f.w, 0xbbbbbbbbu);
+    wr_be16(&f.w, ETH_IPV4);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.mac_src[5], 2);
+    assert_string_equal(addr(&p.dst), "10.0.0.8");
+    check_cuts("gre-teb", &f, 54, 54 + 4 + 14 + 40);
+
+    /* ARP inside: not IP. PPTP's version 1: unsupported. Version 2, R,
+     * Recur: malformed (RFC 2784 section 2.3). */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_GRE, 4 + 28, 1, 2);
+    wr_be16(&f.w, 0);
+    wr_be16(&f.w, 0x0806);
+    fb_pad(&f, 28, 0);
+    assert_int_equal(fb_dec(&f, &p), DECODE_NOT_TCP);
+    f.b[35] = 1;
+    assert_int_equal(fb_dec(&f, &p), DECODE_UNSUPPORTED);
+    assert_int_equal(p.layer, DECODE_L_GRE);
+    f.b[35] = 2;
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    f.b[35] = 0;
+    f.b[34] = 0x40;
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    f.b[34] = 0x01;
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    f.b[34] = 0x00;
+    f.b[35] = 0x08; /* reserved0 bits 6-12 are ignored */
+    assert_int_equal(fb_dec(&f, &p), DECODE_NOT_TCP);
+}
+
+/* ---- VXLAN, GENEVE, Teredo ------------------------------------------------ */
+
+static void fb_inner_eth_v4_syn(struct fb *f)
+{
+    fb_eth(f, ETH_IPV4);
+    fb_ipv4(f, P_TCP, 20, 7, 8);
+    fb_syn(f);
+}
+
+static void test_vxlan(void **state)
+{
+    struct fb f;
+    struct pkt p;
+    (void)state;
+
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_UDP, 8 + 8 + 54, 1, 2);
+    fb_udp(&f, 51000, 4789, 8 + 54);
+    wr_be32(&f.w, 0x08000000u);
+    wr_be32(&f.w, 42u << 8);
+    fb_inner_eth_v4_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_string_equal(addr(&p.src), "10.0.0.7");
+    assert_int_equal(p.ntunnels, 1);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_VXLAN);
+    assert_true(p.tunnel[0].have_id);
+    assert_int_equal(p.tunnel[0].id, 42);
+    assert_int_equal(p.mac_src[5], 2);
+    check_cuts("vxlan", &f, 34 + 4, 34 + 8 + 8 + 54);
+
+    /* The I flag clear: malformed. */
+    f.b[42] = 0;
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    assert_int_equal(p.layer, DECODE_L_VXLAN);
+    f.b[42] = 0x08;
+    /* A UDP length below 8 or beyond the IP payload: malformed. */
+    f.b[38] = 0;
+    f.b[39] = 7;
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    assert_int_equal(p.layer, DECODE_L_UDP);
+    f.b[39] = 200;
+    assert_int_equal(fb_dec(&f, &p), DECODE_MALFORMED);
+    /* Another port: UDP, not TCP, as before. */
+    f.b[39] = 8 + 8 + 54;
+    f.b[37] = 0x36;
+    assert_int_equal(fb_dec(&f, &p), DECODE_NOT_TCP);
+    /* A first fragment to the VXLAN port: fragment. */
+    f.b[37] = 0xb5;
+    f.b[14 + 6] = 0x20;
+    assert_int_equal(fb_dec(&f, &p), DECODE_FRAGMENT);
+}
+
+static void test_geneve(void **state)
+{
+    struct fb f;
+    struct pkt p;
+    (void)state;
+
+    /* Ethernet inside, 8 bytes of options (Opt Len 2). */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV6);
+    fb_ipv6(&f, P_UDP, 8 + 16 + 54, 1, 2);
+    fb_udp(&f, 51000, 6081, 16 + 54);
+    wr_u8(&f.w, 0x02);
+    wr_u8(&f.w, 0);
+    wr_be16(&f.w, ETH_TEB);
+    wr_be32(&f.w, 0x123456u << 8);
+    wr_be32(&f.w, 0x01020301u); /* an option: class 0x0102, type 3, len 1 */
+    wr_be32(&f.w, 0xcafef00du);
+    fb_inner_eth_v4_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_GENEVE);
+    assert_int_equal(p.tunnel[0].id, 0x123456);
+    assert_string_equal(addr(&p.src), "10.0.0.7");
+    check_cuts("geneve", &f, 54 + 4, 54 + 8 + 16 + 54);
+
+    /* Options longer than the UDP payload: truncated there. */
+    f.b[62] = 0x3f;
+    assert_int_equal(fb_dec(&f, &p), DECODE_TRUNCATED);
+    assert_int_equal(p.layer, DECODE_L_GENEVE);
+    /* Version 1: unsupported (RFC 8926 section 3.4). */
+    f.b[62] = 0x42;
+    assert_int_equal(fb_dec(&f, &p), DECODE_UNSUPPORTED);
+
+    /* IPv4 directly (protocol type 0x0800), no options. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_UDP, 8 + 8 + 40, 1, 2);
+    fb_udp(&f, 51000, 6081, 8 + 40);
+    wr_be16(&f.w, 0);
+    wr_be16(&f.w, ETH_IPV4);
+    wr_be32(&f.w, 9u << 8);
+    fb_ipv4(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.tunnel[0].id, 9);
+}
+
+static void test_teredo(void **state)
+{
+    struct fb f;
+    struct pkt p;
+    (void)state;
+
+    /* Plain: IPv6 right after UDP, from the Teredo port. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_UDP, 8 + 60, 1, 2);
+    fb_udp(&f, 3544, 40001, 60);
+    fb_ipv6(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_TEREDO);
+    assert_string_equal(addr(&p.src), "2001:db8::7");
+    check_cuts("teredo", &f, 34 + 4, 34 + 8 + 60);
+
+    /* Authentication (id 2, auth 3) and origin indications first. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_UDP, 8 + 18 + 8 + 60, 1, 2);
+    fb_udp(&f, 40001, 3544, 18 + 8 + 60);
+    wr_be16(&f.w, 0x0001);
+    wr_u8(&f.w, 2);
+    wr_u8(&f.w, 3);
+    fb_pad(&f, 5 + 8 + 1, 0x11);
+    wr_be16(&f.w, 0x0000);
+    fb_pad(&f, 6, 0x22);
+    fb_ipv6(&f, P_TCP, 20, 7, 8);
+    fb_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_string_equal(addr(&p.dst), "2001:db8::8");
+    check_cuts("teredo-ind", &f, 34 + 4, 34 + 8 + 18 + 8 + 60);
+
+    /* Not IPv6 after the indications: not a Teredo packet, not TCP. */
+    f.b[34 + 8 + 18 + 8] = 0x45;
+    assert_int_equal(fb_dec(&f, &p), DECODE_NOT_TCP);
+    /* A bubble (no next header): not TCP. */
+    f.b[34 + 8 + 18 + 8] = 0x60;
+    f.b[34 + 8 + 18 + 8 + 6] = 59;
+    assert_int_equal(fb_dec(&f, &p), DECODE_NOT_TCP);
+}
+
+/* Tunnels nest up to CFG_MAX_TUNNELS: VXLAN inside GRE; a third is
+ * unsupported. */
+static void test_nesting(void **state)
+{
+    struct fb f;
+    struct pkt p;
+    (void)state;
+
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_GRE, 8 + 20 + 8 + 8 + 54, 1, 2);
+    wr_be16(&f.w, 0x2000);
+    wr_be16(&f.w, ETH_IPV4);
+    wr_be32(&f.w, 5);
+    fb_ipv4(&f, P_UDP, 8 + 8 + 54, 3, 4);
+    fb_udp(&f, 50000, 4789, 8 + 54);
+    wr_be32(&f.w, 0x08000000u);
+    wr_be32(&f.w, 42u << 8);
+    fb_inner_eth_v4_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_OK);
+    assert_int_equal(p.ntunnels, 2);
+    assert_int_equal(p.tunnel[0].kind, PKT_TUN_GRE);
+    assert_int_equal(p.tunnel[0].id, 5);
+    assert_int_equal(p.tunnel[1].kind, PKT_TUN_VXLAN);
+    assert_int_equal(p.tunnel[1].id, 42);
+    assert_string_equal(addr(&p.src), "10.0.0.7");
+
+    /* 4in4 around the same: three deep. */
+    fb_init(&f);
+    fb_eth(&f, ETH_IPV4);
+    fb_ipv4(&f, P_IPIP, 20 + 8 + 20 + 8 + 8 + 54, 1, 2);
+    fb_ipv4(&f, P_GRE, 8 + 20 + 8 + 8 + 54, 1, 2);
+    wr_be16(&f.w, 0x2000);
+    wr_be16(&f.w, ETH_IPV4);
+    wr_be32(&f.w, 5);
+    fb_ipv4(&f, P_UDP, 8 + 8 + 54, 3, 4);
+    fb_udp(&f, 50000, 4789, 8 + 54);
+    wr_be32(&f.w, 0x08000000u);
+    wr_be32(&f.w, 42u << 8);
+    fb_inner_eth_v4_syn(&f);
+    assert_int_equal(fb_dec(&f, &p), DECODE_UNSUPPORTED);
+    assert_int_equal(p.layer, DECODE_L_VXLAN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_llc_snap),
+        cmocka_unit_test(test_ip_in_ip),
+        cmocka_unit_test(test_gre),
+        cmocka_unit_test(test_vxlan),
+        cmocka_unit_test(test_geneve),
+        cmocka_unit_test(test_teredo),
+        cmocka_unit_test(test_nesting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
