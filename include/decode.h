@@ -69,14 +69,16 @@ enum decode_layer {
     X(PAYLOAD_CUT, 0x0100u, "payload-cut")    /* payload not fully captured */ \
     X(ZERO_PORT, 0x0200u, "zero-port")                                        \
     X(TIME_JUMP, 0x0400u, "time-jump") /* stamped far ahead, contradicted by the next frame \
-                                          (pipeline.c; counted there, not by the decoder) */
+                                          (pipeline.c; counted there, not by the decoder) */ \
+    X(LINK_LEN_SHORT, 0x0800u, "link-len-short") /* PPPoE length < the IP length: \
+                                          decoded by the IP length, as tshark */
 
 enum pkt_anomaly {
 #define X(n, v, s) PKT_ANOM_##n = v,
     PKT_ANOMALY_MAP(X)
 #undef X
 };
-#define PKT_ANOM__COUNT 11
+#define PKT_ANOM__COUNT 12
 
 /* Encapsulations walked to reach the inner IP header, outermost first
  * (docs/CONFORMANCE.md, "Tunnels"). */

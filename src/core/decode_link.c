@@ -101,6 +101,20 @@ static enum decode_status decode_mpls(struct rd *r, struct decode__ctx *c,
     return DECODE_NOT_IP;
 }
 
+/* The length an IP header at r claims (header included), without
+ * consuming anything; 0 if the length field is not captured. */
+static size_t ip_claim(const struct rd *r, enum decode__net net)
+{
+    struct rd t = *r;
+    size_t v;
+
+    (void)rd_skip(&t, net == DECODE__NET_IPV4 ? 2 : 4);
+    v = rd_be16(&t);
+    if (t.trunc)
+        return 0;
+    return net == DECODE__NET_IPV4 ? v : 40u + v;
+}
+
 /* PPPoE session stage (RFC 2516 section 4), then the PPP protocol field
  * (RFC 1661 section 2):
  *
@@ -128,19 +142,25 @@ static enum decode_status decode_pppoe(struct rd *r, struct decode__ctx *c,
         return DECODE_TRUNCATED;
     if (vt != 0x11u || code != 0 || len < 2)
         return DECODE_MALFORMED;
-    (void)decode__limit(c, r, len);
     proto = rd_be16(r);
     if (r->trunc)
         return DECODE_TRUNCATED;
-    if (proto == PPP_IPV4) {
+    if (proto == PPP_IPV4)
         *net = DECODE__NET_IPV4;
-        return DECODE_OK;
-    }
-    if (proto == PPP_IPV6) {
+    else if (proto == PPP_IPV6)
         *net = DECODE__NET_IPV6;
-        return DECODE_OK;
-    }
-    return DECODE_NOT_IP;
+    else
+        return DECODE_NOT_IP;
+    /* A LENGTH shorter than the IP datagram's own length: some access
+     * concentrators get it wrong. tshark decodes by the IP length with a
+     * warning; so do we, with anomaly link-len-short (IP then checks its
+     * length against the frame as usual). Otherwise LENGTH trims the
+     * Ethernet padding. */
+    if (ip_claim(r, *net) > (size_t)len - 2u)
+        c->out->anomalies |= PKT_ANOM_LINK_LEN_SHORT;
+    else
+        (void)decode__limit(c, r, (size_t)len - 2u);
+    return DECODE_OK;
 }
 
 static enum decode_status decode_ethertype(uint16_t type, struct rd *r, struct decode__ctx *c,

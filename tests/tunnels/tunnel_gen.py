@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tunnel_gen.py: one capture per encapsulation tcpshake decodes (802.3
 LLC/SNAP, 4in4, 6in4, 4in6, 6in6, GRE, GRE with key and Ethernet
-bridging, VXLAN, GENEVE, Teredo, GRE in VXLAN), each a three-way handshake
+bridging, VXLAN, GENEVE, Teredo, GRE in VXLAN; and a PPPoE length
+shorter than the IP length), each a three-way handshake
 10.0.0.1:40000 -> 10.0.0.2:80 (or 2001:db8::1 -> ::2) inside the tunnel.
 Used by tunnels.py (golden outputs, tshark comparison) and by the fuzz
 seed corpus (tests/fuzz/make-corpus.py). Everything is generated at test
@@ -97,6 +98,10 @@ def cases():
     # Two deep: GRE (key 9) inside VXLAN 5.
     c["vxlan-gre"] = [eth(outer4(f, 17, udp(53000, 4789, vxlan(inner_eth(
         ipv4("172.16.0.1", "172.16.0.2", gre(p, key=9), proto=47)), 5)))) for f, p in zip(fwd, h4)]
+    # PPPoE whose LENGTH covers only the IP header (20 bytes): decoded by the
+    # IP total length with anomaly link-len-short, as tshark does.
+    c["pppoe-len-short"] = [bytes.fromhex("020000000002020000000001") + struct.pack(
+        "!HBBHHH", 0x8864, 0x11, 0, 1, 2 + 20, 0x0021) + p for p in h4]
     return c
 
 

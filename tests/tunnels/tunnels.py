@@ -19,7 +19,7 @@ import tunnel_gen  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 KIND = {"llc-snap": None, "4in4": ["4in4"], "6in4": ["6in4"], "4in6": ["4in6"],
         "6in6": ["6in6"], "gre": ["gre"], "gre-key-teb": ["gre"], "vxlan": ["vxlan"],
-        "geneve": ["geneve"], "teredo": ["teredo"], "vxlan-gre": ["vxlan", "gre"]}
+        "geneve": ["geneve"], "teredo": ["teredo"], "vxlan-gre": ["vxlan", "gre"], "pppoe-len-short": None}
 
 
 def run(tcpshake, cwd, *args):
@@ -71,6 +71,8 @@ def main():
     for s in segs:
         kinds = [t["kind"] for t in s.get("tunnel", [])] or None
         assert kinds == KIND[case], (case, s)
+        short = "link-len-short" in s["anomalies"]
+        assert short == (case == "pppoe-len-short"), (case, s)
 
     schema = os.path.join(HERE, "..", "..", "docs", "ndjson-schema.json")
     ndjson = "".join(line + "\n" for line in js.splitlines() if line.startswith("{"))
@@ -78,7 +80,16 @@ def main():
                         "-"], input=ndjson, capture_output=True, text=True)
     assert p.returncode == 0, p.stdout + p.stderr
 
-    if shutil.which("tshark"):
+    if shutil.which("tshark") and case == "pppoe-len-short":
+        # tshark 4.0 warns ("Possible bad payload length 22 != 46") and decodes
+        # the IPv4 header, but bounds IP by the PPPoE length, so no TCP; we
+        # decode the TCP by the IPv4 total length (docs/CONFORMANCE.md).
+        p = subprocess.run(["tshark", "-r", os.path.join(work, cap), "-T", "fields",
+                            "-e", "ip.src", "-e", "_ws.expert.message"],
+                           capture_output=True, text=True)
+        lines = p.stdout.splitlines()
+        assert len(lines) == 3 and all("Possible bad payload length" in x for x in lines), lines
+    elif shutil.which("tshark"):
         p = subprocess.run(["tshark", "-r", os.path.join(work, cap), "-Y", "tcp.flags.syn==1",
                             "-T", "fields", "-e", "tcp.srcport"],
                            capture_output=True, text=True)
