@@ -29,6 +29,9 @@
 #define CFG_MAX_VLAN_TAGS 4u     /* stacked 802.1Q/802.1ad tags walked */
 #define CFG_MAX_MPLS_LABELS 8u   /* MPLS label stack entries walked */
 #define CFG_MAX_IPV6_EXT 8u      /* IPv6 extension headers walked (RFC 8200 sec 4.1) */
+#define CFG_MAX_TUNNELS 2u       /* encapsulations (IP-in-IP, GRE, VXLAN, GENEVE,
+                                    Teredo) walked to the inner TCP; a deeper one
+                                    is unsupported (docs/CONFORMANCE.md) */
 
 /* Largest frame any code path handles; libpcap's MAXIMUM_SNAPLEN. */
 #define CFG_MAX_FRAME 262144u

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "frame.h"
 #include "linktype.h"
 #include "netaddr.h"
@@ -40,7 +41,13 @@ enum decode_status {
     X(IPV4, "ipv4")         \
     X(IPV6, "ipv6")         \
     X(IPV6_EXT, "ipv6-ext") \
-    X(TCP, "tcp")
+    X(TCP, "tcp")           \
+    X(LLC, "llc")           \
+    X(GRE, "gre")           \
+    X(UDP, "udp")           \
+    X(VXLAN, "vxlan")       \
+    X(GENEVE, "geneve")     \
+    X(TEREDO, "teredo")
 
 enum decode_layer {
 #define X(n, s) DECODE_L_##n,
@@ -62,14 +69,41 @@ enum decode_layer {
     X(PAYLOAD_CUT, 0x0100u, "payload-cut")    /* payload not fully captured */ \
     X(ZERO_PORT, 0x0200u, "zero-port")                                        \
     X(TIME_JUMP, 0x0400u, "time-jump") /* stamped far ahead, contradicted by the next frame \
-                                          (pipeline.c; counted there, not by the decoder) */
+                                          (pipeline.c; counted there, not by the decoder) */ \
+    X(LINK_LEN_SHORT, 0x0800u, "link-len-short") /* PPPoE length < the IP length: \
+                                          decoded by the IP length, as tshark */
 
 enum pkt_anomaly {
 #define X(n, v, s) PKT_ANOM_##n = v,
     PKT_ANOMALY_MAP(X)
 #undef X
 };
-#define PKT_ANOM__COUNT 11
+#define PKT_ANOM__COUNT 12
+
+/* Encapsulations walked to reach the inner IP header, outermost first
+ * (docs/CONFORMANCE.md, "Tunnels"). */
+#define PKT_TUNNEL_MAP(X)   \
+    X(IP4IN4, "4in4")       \
+    X(IP6IN4, "6in4")       \
+    X(IP4IN6, "4in6")       \
+    X(IP6IN6, "6in6")       \
+    X(GRE, "gre")           \
+    X(VXLAN, "vxlan")       \
+    X(GENEVE, "geneve")     \
+    X(TEREDO, "teredo")
+
+enum pkt_tunnel_kind {
+#define X(n, s) PKT_TUN_##n,
+    PKT_TUNNEL_MAP(X)
+#undef X
+    PKT_TUN__COUNT
+};
+
+struct pkt_tunnel {
+    uint8_t kind;              /* enum pkt_tunnel_kind */
+    bool have_id;              /* GRE key (RFC 2890), VXLAN/GENEVE VNI */
+    uint32_t id;
+};
 
 struct pkt {
     uint64_t ts_ns;
@@ -94,6 +128,8 @@ struct pkt {
     struct tcp_opts opt;
     uint32_t payload_len;      /* what the IP length fields claim */
     uint32_t payload_caplen;   /* how much of it was captured */
+    uint8_t ntunnels;          /* entries of tunnel[] used (<= CFG_MAX_TUNNELS) */
+    struct pkt_tunnel tunnel[CFG_MAX_TUNNELS];
 };
 
 /* Decode one frame. `out` is always filled as far as decoding got (ts_ns,
@@ -105,6 +141,7 @@ enum decode_status decode_frame(enum link_type lt, const struct frame *f, struct
 
 const char *decode_status_name(enum decode_status s);
 const char *decode_layer_name(enum decode_layer l);
+const char *pkt_tunnel_name(unsigned kind);
 /* Name of one anomaly bit, NULL if unknown. */
 const char *pkt_anomaly_name(uint32_t bit);
 

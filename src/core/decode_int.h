@@ -35,9 +35,25 @@ bool decode__limit(struct decode__ctx *c, struct rd *r, size_t n);
 enum decode_status decode__link(enum link_type lt, struct rd *r, struct decode__ctx *c,
                                 enum decode__net *net);
 
+/* Inner Ethernet of a tunnel (MACs skipped, the outer VLAN fields kept),
+ * and a tunnel's EtherType protocol field; like decode__link. */
+enum decode_status decode__ether_inner(struct rd *r, struct decode__ctx *c,
+                                       enum decode__net *net);
+enum decode_status decode__ethertype(uint16_t type, struct rd *r, struct decode__ctx *c,
+                                     enum decode__net *net);
+
 /* Network layer: IPv4 or IPv6 header (and IPv6 extension headers), then TCP. */
 enum decode_status decode__ipv4(struct rd *r, struct decode__ctx *c);
 enum decode_status decode__ipv6(struct rd *r, struct decode__ctx *c);
+
+/* Encapsulations (decode_tunnel.c): is `proto` one that may carry IP
+ * (IP-in-IP, GRE, UDP to a tunnel port)? Then decode it: r sits on the IP
+ * payload, claim is its claimed length, frag says the outer datagram is a
+ * first fragment (the inner one is then incomplete). NOT_TCP for UDP that
+ * is no tunnel. */
+bool decode__is_tunnel(uint8_t proto);
+enum decode_status decode__tunnel(struct rd *r, struct decode__ctx *c, unsigned outer_ver,
+                                  uint8_t proto, size_t claim, bool frag);
 
 /* Transport layer: r sits on the TCP header; ip_claim is the IP payload
  * length the IP header(s) claim (the cursor may hold less: snap length). */

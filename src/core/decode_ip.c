@@ -104,6 +104,10 @@ enum decode_status decode__ipv4(struct rd *r, struct decode__ctx *c)
             return DECODE_TRUNCATED;
     }
 
+    /* A tunnel's first fragment holds its header but not all of the inner
+     * datagram; later fragments of anything but TCP stay not-tcp. */
+    if (decode__is_tunnel(proto) && (frag & 0x1FFFu) == 0)
+        return decode__tunnel(r, c, 4, proto, (size_t)tot - ihl, (frag & 0x2000u) != 0);
     if (proto != IPPROTO_NUM_TCP)
         return DECODE_NOT_TCP;
     /* RFC 791: only the first fragment (offset 0) carries the TCP header;
@@ -178,6 +182,7 @@ enum decode_status decode__ipv6(struct rd *r, struct decode__ctx *c)
     uint8_t nh;
     size_t claim; /* payload bytes the length fields still account for */
     unsigned next_count = 0;
+    bool frag_first = false;
     enum decode_status st;
 
     p->layer = DECODE_L_IPV6;
@@ -206,6 +211,8 @@ enum decode_status decode__ipv6(struct rd *r, struct decode__ctx *c)
         uint16_t offm;
         size_t hlen;
 
+        if (decode__is_tunnel(nh))
+            return decode__tunnel(r, c, 6, nh, claim, frag_first);
         switch (nh) {
         case IPPROTO_NUM_TCP:
             return decode__tcp(r, c, claim);
@@ -257,8 +264,10 @@ enum decode_status decode__ipv6(struct rd *r, struct decode__ctx *c)
                     return DECODE_FRAGMENT;
                 return DECODE_NOT_TCP;
             }
-            if (offm & 1u) /* M: more fragments follow */
+            if (offm & 1u) { /* M: more fragments follow */
                 p->anomalies |= PKT_ANOM_IP_FRAG_FIRST;
+                frag_first = true;
+            }
             /* offset 0 and M clear: an atomic fragment (RFC 6946), whole. */
         } else if (!rd_skip(r, hlen - 2)) {
             return DECODE_TRUNCATED;

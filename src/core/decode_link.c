@@ -1,5 +1,5 @@
 /* decode_link.c: link layers -> IP. Ethernet (stacked 802.1Q/802.1ad tags,
- * MPLS label stacks, PPPoE sessions), Linux cooked SLL and SLL2, BSD
+ * MPLS label stacks, PPPoE sessions, 802.3 LLC/SNAP), Linux cooked SLL and SLL2, BSD
  * NULL/LOOP, and the raw-IP link types. Every byte is read through the
  * bounded cursor (rd.h). */
 #include <stdbool.h>
@@ -19,6 +19,20 @@
 #define ETHERTYPE_MPLS_UC 0x8847u    /* RFC 3032 section 5 */
 #define ETHERTYPE_MPLS_MC 0x8848u
 #define ETHERTYPE_PPPOE_SESS 0x8864u /* RFC 2516 section 4 */
+
+/* IEEE 802.3 clause 3.2.6: a length/type field <= 1500 is a length (an
+ * IEEE 802.2 LLC header follows), >= 1536 (0x0600) an EtherType. */
+#define ETH_MAX_LENGTH 1500u
+/* SLL/SLL2 protocol 0x0004 (LINUX_SLL_P_802_2): an 802.2 LLC frame. */
+#define SLL_P_802_2 0x0004u
+
+/* IEEE 802.2 LLC and the SNAP extension (IEEE 802-2014 clause 10;
+ * RFC 1042 for IP; 802.1H bridge tunnel OUI 00-00-F8). */
+#define LLC_SAP_SNAP 0xAAu
+#define LLC_CTRL_UI 0x03u
+#define LLC_SNAP_LEN 8u
+#define SNAP_OUI_RFC1042 0x000000u
+#define SNAP_OUI_8021H 0x0000F8u
 
 /* PPP protocol numbers (RFC 1332, RFC 5072). */
 #define PPP_IPV4 0x0021u
@@ -87,6 +101,20 @@ static enum decode_status decode_mpls(struct rd *r, struct decode__ctx *c,
     return DECODE_NOT_IP;
 }
 
+/* The length an IP header at r claims (header included), without
+ * consuming anything; 0 if the length field is not captured. */
+static size_t ip_claim(const struct rd *r, enum decode__net net)
+{
+    struct rd t = *r;
+    size_t v;
+
+    (void)rd_skip(&t, net == DECODE__NET_IPV4 ? 2 : 4);
+    v = rd_be16(&t);
+    if (t.trunc)
+        return 0;
+    return net == DECODE__NET_IPV4 ? v : 40u + v;
+}
+
 /* PPPoE session stage (RFC 2516 section 4), then the PPP protocol field
  * (RFC 1661 section 2):
  *
@@ -114,19 +142,68 @@ static enum decode_status decode_pppoe(struct rd *r, struct decode__ctx *c,
         return DECODE_TRUNCATED;
     if (vt != 0x11u || code != 0 || len < 2)
         return DECODE_MALFORMED;
-    (void)decode__limit(c, r, len);
     proto = rd_be16(r);
     if (r->trunc)
         return DECODE_TRUNCATED;
-    if (proto == PPP_IPV4) {
+    if (proto == PPP_IPV4)
         *net = DECODE__NET_IPV4;
-        return DECODE_OK;
-    }
-    if (proto == PPP_IPV6) {
+    else if (proto == PPP_IPV6)
         *net = DECODE__NET_IPV6;
-        return DECODE_OK;
-    }
-    return DECODE_NOT_IP;
+    else
+        return DECODE_NOT_IP;
+    /* A LENGTH shorter than the IP datagram's own length: some access
+     * concentrators get it wrong. tshark decodes by the IP length with a
+     * warning; so do we, with anomaly link-len-short (IP then checks its
+     * length against the frame as usual). Otherwise LENGTH trims the
+     * Ethernet padding. */
+    if (ip_claim(r, *net) > (size_t)len - 2u)
+        c->out->anomalies |= PKT_ANOM_LINK_LEN_SHORT;
+    else
+        (void)decode__limit(c, r, (size_t)len - 2u);
+    return DECODE_OK;
+}
+
+static enum decode_status decode_ethertype(uint16_t type, struct rd *r, struct decode__ctx *c,
+                                           enum decode__net *net);
+
+/* IEEE 802.2 LLC with SNAP (RFC 1042 section 3), after an 802.3 length
+ * field (or SLL protocol 0x0004, len = SIZE_MAX: no length):
+ *
+ * +--------+--------+--------+--------------------------+---------------+
+ * | DSAP   | SSAP   | control| OUI (3)                  | EtherType (2) |
+ * | 0xAA   | 0xAA   | 0x03 UI| 00-00-00 or 00-00-F8     |               |
+ * +--------+--------+--------+--------------------------+---------------+
+ *
+ * Only SNAP with the RFC 1042 or 802.1H OUI carries an EtherType; other
+ * SAPs (spanning tree 0x42, NetBIOS 0xF0, IPX 0xE0) and other OUIs (CDP,
+ * VTP) are not IP. The length field trims the Ethernet padding; a length
+ * too short for the 8 bytes of LLC/SNAP contradicts the header: malformed. */
+static enum decode_status decode_llc(size_t len, struct rd *r, struct decode__ctx *c,
+                                     enum decode__net *net)
+{
+    uint8_t dsap, ssap, ctrl;
+    uint32_t oui;
+    uint16_t type;
+
+    c->out->layer = DECODE_L_LLC;
+    (void)decode__limit(c, r, len);
+    dsap = rd_u8(r);
+    ssap = rd_u8(r);
+    if (r->trunc)
+        return len < 2 ? DECODE_NOT_IP : DECODE_TRUNCATED;
+    if (dsap != LLC_SAP_SNAP || ssap != LLC_SAP_SNAP)
+        return DECODE_NOT_IP;
+    if (len < LLC_SNAP_LEN)
+        return DECODE_MALFORMED;
+    ctrl = rd_u8(r);
+    oui = (uint32_t)rd_u8(r) << 16;
+    oui |= rd_be16(r);
+    type = rd_be16(r);
+    if (r->trunc)
+        return DECODE_TRUNCATED;
+    if (ctrl != LLC_CTRL_UI || (oui != SNAP_OUI_RFC1042 && oui != SNAP_OUI_8021H))
+        return DECODE_NOT_IP;
+    return decode_ethertype(type, r, c, net);
 }
 
 /* Dispatch on an EtherType, walking stacked VLAN tags first. Each tag
@@ -175,8 +252,7 @@ static enum decode_status decode_ethertype(uint16_t type, struct rd *r, struct d
         case ETHERTYPE_PPPOE_SESS:
             return decode_pppoe(r, c, net);
         default:
-            /* ARP, LLDP, PPPoE discovery, an 802.3 length field (<= 1500,
-             * LLC follows), ... */
+            /* ARP, LLDP, PPPoE discovery, an undefined 1501..1535, ... */
             return DECODE_NOT_IP;
         }
     }
@@ -203,7 +279,48 @@ static enum decode_status decode_ethernet(struct rd *r, struct decode__ctx *c,
         c->out->have_mac = false;
         return DECODE_TRUNCATED;
     }
+    if (type <= ETH_MAX_LENGTH)
+        return decode_llc(type, r, c, net);
     return decode_ethertype(type, r, c, net);
+}
+
+/* An Ethernet frame inside a tunnel (VXLAN, GENEVE, GRE 0x6558): the
+ * outer link's MACs and VLAN tags stay what -e shows. */
+enum decode_status decode__ether_inner(struct rd *r, struct decode__ctx *c,
+                                       enum decode__net *net)
+{
+    struct pkt *p = c->out;
+    uint8_t depth = p->vlan_depth;
+    uint16_t vid = p->vlan_id;
+    uint16_t type;
+    enum decode_status st;
+
+    p->layer = DECODE_L_LINK;
+    (void)rd_skip(r, 12); /* destination and source MAC */
+    type = rd_be16(r);
+    if (r->trunc)
+        return DECODE_TRUNCATED;
+    if (type <= ETH_MAX_LENGTH)
+        st = decode_llc(type, r, c, net);
+    else
+        st = decode_ethertype(type, r, c, net);
+    p->vlan_depth = depth;
+    p->vlan_id = vid;
+    return st;
+}
+
+/* A tunnel's protocol type field is an EtherType (GRE, GENEVE). */
+enum decode_status decode__ethertype(uint16_t type, struct rd *r, struct decode__ctx *c,
+                                     enum decode__net *net)
+{
+    struct pkt *p = c->out;
+    uint8_t depth = p->vlan_depth;
+    uint16_t vid = p->vlan_id;
+    enum decode_status st = decode_ethertype(type, r, c, net);
+
+    p->vlan_depth = depth;
+    p->vlan_id = vid;
+    return st;
 }
 
 /* Linux cooked capture v1 (LINKTYPE_LINUX_SLL, 16 bytes):
@@ -230,6 +347,8 @@ static enum decode_status decode_sll(struct rd *r, struct decode__ctx *c, enum d
         return DECODE_TRUNCATED;
     if (hatype == ARPHRD_NETLINK)
         return DECODE_NOT_IP;
+    if (proto == SLL_P_802_2)
+        return decode_llc(SIZE_MAX, r, c, net);
     return decode_ethertype(proto, r, c, net);
 }
 
@@ -258,6 +377,8 @@ static enum decode_status decode_sll2(struct rd *r, struct decode__ctx *c,
         return DECODE_TRUNCATED;
     if (hatype == ARPHRD_NETLINK)
         return DECODE_NOT_IP;
+    if (proto == SLL_P_802_2)
+        return decode_llc(SIZE_MAX, r, c, net);
     return decode_ethertype(proto, r, c, net);
 }
 

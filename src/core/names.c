@@ -90,6 +90,16 @@ const char *decode_layer_name(enum decode_layer l)
     return (unsigned)l < DECODE_L__COUNT ? names[l] : "?";
 }
 
+const char *pkt_tunnel_name(unsigned kind)
+{
+    static const char *const names[] = {
+#define X(n, str) str,
+        PKT_TUNNEL_MAP(X)
+#undef X
+    };
+    return kind < PKT_TUN__COUNT ? names[kind] : "?";
+}
+
 const char *pkt_anomaly_name(uint32_t bit)
 {
     switch (bit) {

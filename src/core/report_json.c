@@ -40,6 +40,22 @@ static void put_rtt(struct json *j, const char *key, int64_t us)
         json_i64(j, key, us);
 }
 
+/* "tunnel": the encapsulations walked to the inner IP, outermost first;
+ * only when there are some (docs/NDJSON.md). */
+static void put_tunnels(struct json *j, const struct pkt *p)
+{
+    unsigned i;
+    json_arr_open(j, "tunnel");
+    for (i = 0; i < p->ntunnels && i < CFG_MAX_TUNNELS; i++) {
+        json_obj_open(j, NULL);
+        json_str(j, "kind", pkt_tunnel_name(p->tunnel[i].kind));
+        if (p->tunnel[i].have_id)
+            json_u64(j, "id", p->tunnel[i].id);
+        json_obj_close(j);
+    }
+    json_arr_close(j);
+}
+
 static void put_pkt_anomalies(struct json *j, uint32_t anomalies)
 {
     uint32_t i;
@@ -98,6 +114,8 @@ static void put_segment_line(struct reporter *r, const struct pkt *p, const stru
     json_u64(&j, "len", p->payload_len);
     json_u64(&j, "win", p->win);
     json_u64(&j, "ttl", p->ttl);
+    if (p->ntunnels)
+        put_tunnels(&j, p);
     opts[0] = '\0';
     if (p->opt.nlayout > 0 || p->opt.present)
         tcpopt_format(&p->opt, opts, (int)sizeof(opts));

@@ -417,6 +417,12 @@ static void text_segment(struct reporter *r, const struct pkt *p, const struct t
         lput_n(&l, " ", 1);
     }
     if (r->flags & RPT_VERBOSE) {
+        for (i = 0; i < p->ntunnels && i < CFG_MAX_TUNNELS; i++) {
+            lp(&l, "[%s", pkt_tunnel_name(p->tunnel[i].kind));
+            if (p->tunnel[i].have_id)
+                lp(&l, " %" PRIu32, p->tunnel[i].id);
+            lput_n(&l, "] ", 2);
+        }
         lp(&l, "ttl %u win %u", p->ttl, p->win);
         put_anomalies(&l, p->anomalies);
     }

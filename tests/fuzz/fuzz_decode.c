@@ -6,6 +6,7 @@
  * formats what it decoded as the reporters would. */
 #include <string.h>
 
+#include "config.h"
 #include "decode.h"
 #include "fuzz.h"
 #include "netaddr.h"
@@ -49,6 +50,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(decode_status_name(st) != NULL && decode_layer_name(p.layer) != NULL);
     FUZZ_CHECK(p.opt.nlayout <= TCPOPT_MAX_LAYOUT && p.opt.nsack <= TCPOPT_MAX_SACK);
     FUZZ_CHECK(p.opt.tfo_len <= TCPOPT_MAX_TFO_COOKIE);
+    /* The tunnel walk is bounded (CFG_MAX_TUNNELS) and names every kind. */
+    FUZZ_CHECK(p.ntunnels <= CFG_MAX_TUNNELS);
+    for (i = 0; i < p.ntunnels && i < CFG_MAX_TUNNELS; i++)
+        FUZZ_CHECK(p.tunnel[i].kind < PKT_TUN__COUNT);
     for (i = 0; i < 32; i++)
         if (p.anomalies & (1u << i))
             FUZZ_CHECK(pkt_anomaly_name(1u << i) != NULL);

@@ -7,13 +7,17 @@ decode:   one file per frame: a selector byte (link type index from
           include/linktype.h, wire-length nibble) + the frame; every frame of
           every capture, re-framed for every link type (SLL, SLL2, NULL, LOOP,
           RAW, IPv4, IPv6), plus VLAN, QinQ, MPLS, PPPoE, IPv4 options,
-          IPv6 extension headers, No Next Header and snap-length cuts.
+          IPv6 extension headers, No Next Header and snap-length cuts;
+          the tunnel frames of tests/tunnels/tunnel_gen.py (LLC/SNAP,
+          IP-in-IP, GRE, VXLAN, GENEVE, Teredo) and their cuts.
 tcpopt:   the TCP options area of every segment, plus hand-made oddities.
 pipeline: every capture as is, some as pcapng and as big-endian pcap.
 pcapng:   pcapng streams of the shapes libpcap 1.10 refuses (issue 15):
           interfaces of different link types (Ethernet, NULL, raw IP) and
           snap lengths, both byte orders, time resolutions and offsets, SPB
           and obsolete PB, several sections, a section without interfaces.
+pipeline: every capture as is, some as pcapng and as big-endian pcap, and
+          one pcap per tunnel case.
 --regress DIR adds DIR/<harness>/*.hex: inputs that once crashed a harness,
 kept as hex text (whitespace and #-comments ignored).
 File names are the SHA-1 of the contents, as libFuzzer names its units."""
@@ -22,6 +26,9 @@ import os
 import re
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tunnels"))
+import tunnel_gen  # noqa: E402
 
 ETH = 1
 LINKTYPE_FILE = {0: "NULL_BSD", 1: "ETHERNET", 101: "RAW", 108: "LOOP", 113: "LINUX_SLL",
@@ -224,6 +231,14 @@ def main():
                 for blob in ng_multi(frames[:24], order):
                     put("pcapng", blob)
     put("pcapng", ng_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+    # Tunnels and LLC/SNAP (tests/tunnels/tunnel_gen.py): every frame, its
+    # snap-length cuts at every 7th byte, and each case as a pcap.
+    for frames in tunnel_gen.cases().values():
+        put("pipeline", tunnel_gen.pcap(frames))
+        for fr in frames:
+            put_frame("ETHERNET", fr)
+            for cut in range(0, len(fr), 7):
+                put_frame("ETHERNET", fr[:cut], 2)
     for o in HAND_OPTIONS:
         put("tcpopt", b"\x00" + o)
         put("tcpopt", b"\x01" + o)

@@ -893,9 +893,9 @@ static void test_pppoe(void **state)
     f.b[19] = 42;
     assert_int_equal(fb_dec(&f, LINK_ETHERNET, &p), DECODE_OK);
 
-    /* The PPPoE length bounds IP: an IPv4 total length beyond it is
-     * malformed, even when the capture was cut by the snap length
-     * (after the PPPoE payload: padding captured, more on the wire)... */
+    /* A PPPoE length shorter than the IPv4 total length: decoded by the
+     * IP length, as tshark does, with anomaly link-len-short (here the IP
+     * length then trims 2 bytes of the padding)... */
     fb_init(&f);
     fb_eth(&f, 0x8864);
     wr_u8(&f.w, 0x11);
@@ -906,10 +906,36 @@ static void test_pppoe(void **state)
     fb_ipv4(&f, PROTO_TCP, 28, 0);
     fb_tcp_plain(&f, TH_ACK);
     fb_pad(&f, 10, 0);
-    assert_int_equal(dec(LINK_ETHERNET, f.b, f.w.len, f.w.len + 20, &p), DECODE_MALFORMED);
+    assert_int_equal(dec(LINK_ETHERNET, f.b, f.w.len, f.w.len + 20, &p), DECODE_OK);
+    assert_int_equal(p.anomalies, PKT_ANOM_LINK_LEN_SHORT | PKT_ANOM_IP_PADDING);
+    assert_int_equal(p.payload_len, 8);
+    assert_int_equal(p.payload_caplen, 8);
+    assert_string_equal(pkt_anomaly_name(PKT_ANOM_LINK_LEN_SHORT), "link-len-short");
+    /* ...cut inside the PPPoE payload: a short capture... */
+    assert_int_equal(dec(LINK_ETHERNET, f.b, 22 + 30, f.w.len + 20, &p), DECODE_TRUNCATED);
+    assert_int_equal(p.anomalies, PKT_ANOM_LINK_LEN_SHORT | PKT_ANOM_IP_CAPLEN_SHORT);
+    /* ...and an IP length the wire frame cannot hold is still malformed. */
+    assert_int_equal(dec(LINK_ETHERNET, f.b, f.w.len, f.w.len, &p), DECODE_OK);
+    f.b[22 + 3] = 90;
+    assert_int_equal(dec(LINK_ETHERNET, f.b, f.w.len, f.w.len, &p), DECODE_MALFORMED);
     assert_int_equal(p.layer, DECODE_L_IPV4);
-    /* ...(cut inside the PPPoE payload) */
-    assert_int_equal(dec(LINK_ETHERNET, f.b, 22 + 30, f.w.len + 20, &p), DECODE_MALFORMED);
+    assert_true(p.anomalies & PKT_ANOM_LINK_LEN_SHORT);
+    /* IPv6: a payload length beyond the PPPoE length, the same rule. */
+    {
+        struct fb g;
+        fb_init(&g);
+        fb_eth(&g, 0x8864);
+        wr_u8(&g.w, 0x11);
+        wr_u8(&g.w, 0);
+        wr_be16(&g.w, 1);
+        wr_be16(&g.w, 2 + 40);
+        wr_be16(&g.w, 0x0057);
+        fb_ipv6(&g, PROTO_TCP, 20);
+        fb_tcp_plain(&g, TH_SYN);
+        assert_int_equal(fb_dec(&g, LINK_ETHERNET, &p), DECODE_OK);
+        assert_int_equal(p.anomalies, PKT_ANOM_LINK_LEN_SHORT);
+        assert_int_equal(p.flags, TH_SYN);
+    }
     /* With a consistent IPv4 length, the same cut is only a short capture. */
     f.b[22 + 3] = 40;
     assert_int_equal(dec(LINK_ETHERNET, f.b, 22 + 30, f.w.len + 20, &p), DECODE_TRUNCATED);
@@ -1189,7 +1215,8 @@ static void test_ipv4_not_tcp(void **state)
 {
     struct fb f;
     struct pkt p;
-    static const uint8_t protos[] = { 1, 17, 47, 50, 132 };
+    /* (GRE, 47, is decoded now: test_decode_tunnel.c) */
+    static const uint8_t protos[] = { 1, 17, 50, 132 };
     size_t i;
     (void)state;
     for (i = 0; i < sizeof(protos); i++) {

@@ -341,7 +341,7 @@ static void test_summary_exact(void **state)
         "\"not-tcp\":0,\"fragment\":0},"
         "\"anomalies\":{\"ip-options\":0,\"ip-fragment\":0,\"link-padding\":0,"
         "\"ip-len-cut\":0,\"tcp-option\":0,\"bad-flags\":4,\"fin-no-ack\":0,"
-        "\"reserved-bits\":0,\"payload-cut\":0,\"zero-port\":0,\"time-jump\":0}}\n");
+        "\"reserved-bits\":0,\"payload-cut\":0,\"zero-port\":0,\"time-jump\":0,\"link-len-short\":0}}\n");
     fx_out_close(&o);
 }
 
