@@ -4,6 +4,7 @@
  * beyond what the rate needs are never touched. */
 #include "conn_memory.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,7 +126,9 @@ void cm_remember(struct conn_memory *m, const struct cm_rec *r, uint64_t now_ns)
     if (now_ns > g->t_last_ns)
         g->t_last_ns = now_ns;
     s = slots_of(m, m->cur);
-    for (i = home(r->key, g->n); s[i].key != 0 && s[i].key != r->key; i = (i + 1 == g->n) ? 0 : i + 1)
+    /* Another connection whose key collides keeps its own slot. */
+    for (i = home(r->key, g->n); s[i].key != 0 && !(s[i].key == r->key && s[i].id32 == r->id32);
+         i = (i + 1 == g->n) ? 0 : i + 1)
         ;
     if (s[i].key == 0)
         g->used++;
@@ -133,17 +136,33 @@ void cm_remember(struct conn_memory *m, const struct cm_rec *r, uint64_t now_ns)
     m->st.remembered++;
 }
 
-const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key)
+const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key,
+                              const struct cm_rec *after)
 {
-    unsigned k;
-    for (k = 0; k < CM_GENS; k++) {
+    unsigned k = 0;
+    uint32_t i = 0;
+    bool resume = after != NULL;
+    if (resume) { /* continue the walk just past `after` */
+        size_t at = (size_t)(after - m->arena);
+        uint32_t gi = (uint32_t)(at / m->region);
+        k = (m->cur + CM_GENS - gi) % CM_GENS;
+        i = (uint32_t)(at % m->region);
+    }
+    for (; k < CM_GENS; k++) {
         uint32_t gi = (m->cur + CM_GENS - k) % CM_GENS;
         const struct cm_gen *g = &m->gen[gi];
         const struct cm_rec *s = slots_of(m, gi);
-        uint32_t i;
-        if (g->used == 0)
+        if (g->used == 0) {
+            resume = false;
             continue;
-        for (i = home(key, g->n); s[i].key != 0; i = (i + 1 == g->n) ? 0 : i + 1)
+        }
+        if (resume) {
+            i = (i + 1 == g->n) ? 0 : i + 1;
+            resume = false;
+        } else {
+            i = home(key, g->n);
+        }
+        for (; s[i].key != 0; i = (i + 1 == g->n) ? 0 : i + 1)
             if (s[i].key == key)
                 return &s[i];
     }

@@ -57,12 +57,15 @@ struct conn_memory *cm_new(size_t cap_bytes, uint64_t span_ns);
 void cm_free(struct conn_memory *m);
 
 /* Store r (r->key != 0) at packet time now_ns; a fingerprint of the same key
- * in the newest generation is replaced. */
+ * and id32 in the newest generation is replaced. */
 void cm_remember(struct conn_memory *m, const struct cm_rec *r, uint64_t now_ns);
 
-/* The newest fingerprint with this key, NULL if none. Valid until the next
- * cm_remember(). */
-const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key);
+/* Fingerprints with this key, newest generation first: after = NULL for
+ * the first, then the previous result for the next (keys of different
+ * connections can collide); NULL when there is no more. Valid until the
+ * next cm_remember(). */
+const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key,
+                              const struct cm_rec *after);
 
 const struct cm_stats *cm_stats(const struct conn_memory *m);
 /* The window covered at the rate of the newest full generation, ns. */

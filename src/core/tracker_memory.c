@@ -2,7 +2,7 @@
  * "Connections the table forgot"). When an entry leaves the table (evicted,
  * timed out, or done lingering after its end) a 20-byte fingerprint of it
  * goes to the memory (conn_memory.c): its 4-tuple hash, which end is the
- * client, each end's sequence reference, and the id, outcome and close of
+ * client, each end's ISN (or relative base), and the id, outcome and close of
  * the record already emitted. A later segment on that 4-tuple that fits the
  * remembered sequence spaces brings the connection back as an ended entry:
  * it keeps its id and roles and is reported after-end, and a SYN with the
@@ -14,20 +14,11 @@
 #include "conntab.h"
 #include "tracker_int.h"
 
-/* Sequence numbers within this distance of a remembered reference fit
- * (RFC 9293 3.4: a window is at most 2^30 bytes with scaling, RFC 7323 2.3). */
-#define MEM_SEQ_SLACK (1u << 30)
-
 static uint32_t key_of(uint32_t hash) { return hash ? hash : 1u; }
 
-/* An end's reference: what it has sent up to (snd_nxt), else its ISN or
- * relative base. */
+/* An end's reference: its ISN, or the base of its relative numbers. */
 static bool seq_ref(const struct endpoint *e, uint32_t *ref)
 {
-    if (e->sent_any) {
-        *ref = e->snd_nxt;
-        return true;
-    }
     if (e->isn_known || e->seq_base) {
         *ref = e->isn;
         return true;
@@ -41,6 +32,15 @@ void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns)
     struct cm_rec r;
     if (c->anomalies & CONN_ANOM_SELF_CONNECT)
         return; /* one end: nothing to tell roles by */
+    if (c->returned) {
+        /* Brought back, and leaving again: its fingerprint stays as it was
+         * while the memory still holds it (no churn in a flood of
+         * retransmissions: one fingerprint per forgotten connection). */
+        const struct cm_rec *old = NULL;
+        while ((old = cm_recall(m, key_of(c->hash), old)) != NULL)
+            if (old->id32 == (uint32_t)c->id)
+                return;
+    }
     memset(&r, 0, sizeof(r));
     r.key = key_of(c->hash);
     r.id32 = (uint32_t)c->id;
@@ -49,13 +49,12 @@ void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns)
     /* A handshake the table gave up on while the client still waited for
      * an answer: the client may send its SYN again (RFC 9293 3.8.1, RFC 6298
      * 5.7): remember the SYN's ISN itself. */
-    if (c->client_syn_seen && cl->isn_known &&
-        (c->outcome == HS_UNANSWERED || c->outcome == HS_HALF_OPEN) &&
-        (c->close == CLOSE_EVICTED || c->close == CLOSE_TIMEOUT)) {
-        r.flags |= CM_F_CISN | CM_F_CLIENT_SYN;
-        r.isn[0] = cl->isn;
-    } else if (seq_ref(cl, &r.isn[0])) {
+    if (seq_ref(cl, &r.isn[0])) {
         r.flags |= CM_F_CISN;
+        if (c->client_syn_seen && cl->isn_known &&
+            (c->outcome == HS_UNANSWERED || c->outcome == HS_HALF_OPEN) &&
+            (c->close == CLOSE_EVICTED || c->close == CLOSE_TIMEOUT))
+            r.flags |= CM_F_CLIENT_SYN;
     }
     if (seq_ref(sv, &r.isn[1]))
         r.flags |= CM_F_SISN;
@@ -65,10 +64,10 @@ void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns)
     cm_remember(m, &r, now_ns);
 }
 
-static bool near(uint32_t v, uint32_t ref)
-{
-    return seq_geq(v, ref - MEM_SEQ_SLACK) && seq_leq(v, ref + MEM_SEQ_SLACK);
-}
+/* In the sequence space that starts at ref: at most 2^31 - 1 past it
+ * (RFC 9293 3.4; a connection that moved more than 2 GiB one way is not
+ * recognised and starts anew, as without the memory). */
+static bool near(uint32_t v, uint32_t ref) { return seq_geq(v, ref); }
 
 /* Does segment p from side s belong to the remembered connection r? */
 static bool fits(const struct cm_rec *r, int s, const struct pkt *p)
@@ -98,16 +97,21 @@ static bool fits(const struct cm_rec *r, int s, const struct pkt *p)
 bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next_id,
                  struct conn *out, int *a_is_ep0)
 {
-    const struct cm_rec *r =
-        cm_recall(m, key_of(conntab_hash(&p->src, p->sport, &p->dst, p->dport)));
+    uint32_t key = key_of(conntab_hash(&p->src, p->sport, &p->dst, p->dport));
+    const struct cm_rec *r = NULL;
     struct endpoint *cl, *sv;
-    bool src_first;
-    int s;
+    bool src_first = false, first = true;
+    int s = TRK_CLIENT;
+    /* The newest remembered connection on this key that p fits. */
+    while ((r = cm_recall(m, key, r)) != NULL) {
+        if (first)
+            src_first = conntab_first(&p->src, p->sport, &p->dst, p->dport);
+        first = false;
+        s = (src_first == ((r->flags & CM_F_CLIENT_FIRST) != 0)) ? TRK_CLIENT : TRK_SERVER;
+        if (fits(r, s, p))
+            break;
+    }
     if (!r)
-        return false;
-    src_first = conntab_first(&p->src, p->sport, &p->dst, p->dport);
-    s = (src_first == ((r->flags & CM_F_CLIENT_FIRST) != 0)) ? TRK_CLIENT : TRK_SERVER;
-    if (!fits(r, s, p))
         return false;
     memset(out, 0, sizeof(*out));
     cl = &out->ep[TRK_CLIENT];
@@ -121,10 +125,14 @@ bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next
     out->generation = r->generation;
     out->t_first_ns = out->t_last_ns = p->ts_ns;
     cl->state = sv->state = TS_CLOSED; /* forgotten: no state is known any more */
+    /* Relative numbers as before it was forgotten. */
+    cl->seq_base = (r->flags & CM_F_CISN) != 0;
+    cl->isn = r->isn[0];
+    sv->seq_base = (r->flags & CM_F_SISN) != 0;
+    sv->isn = r->isn[1];
     if (r->flags & CM_F_CLIENT_SYN) {
         out->client_syn_seen = true;
         cl->sent_syn = cl->isn_known = true;
-        cl->isn = r->isn[0];
     }
     out->outcome = r->outcome;
     out->close = r->close;
