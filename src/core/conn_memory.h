@@ -28,6 +28,8 @@
 #define CM_F_CISN 0x02u         /* isn[0] holds the client's ISN (or sequence base) */
 #define CM_F_SISN 0x04u         /* isn[1] holds the server's */
 #define CM_F_CLIENT_SYN 0x08u   /* isn[0] is the ISN of a captured bare SYN */
+#define CM_F_CISN_KNOWN 0x10u   /* isn[0] is the client's ISN, not a relative base */
+#define CM_F_SISN_KNOWN 0x20u   /* isn[1] is the server's ISN */
 
 /* One fingerprint: 20 bytes. key 0 marks an empty slot. */
 struct cm_rec {

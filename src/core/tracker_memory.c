@@ -58,6 +58,10 @@ void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns)
     }
     if (seq_ref(sv, &r.isn[1]))
         r.flags |= CM_F_SISN;
+    if (cl->isn_known)
+        r.flags |= CM_F_CISN_KNOWN;
+    if (sv->isn_known)
+        r.flags |= CM_F_SISN_KNOWN;
     r.outcome = c->outcome;
     r.close = c->close;
     r.generation = (uint8_t)(c->generation > 255u ? 255u : c->generation);
@@ -130,6 +134,8 @@ bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next
     cl->isn = r->isn[0];
     sv->seq_base = (r->flags & CM_F_SISN) != 0;
     sv->isn = r->isn[1];
+    cl->isn_known = (r->flags & CM_F_CISN_KNOWN) != 0;
+    sv->isn_known = (r->flags & CM_F_SISN_KNOWN) != 0;
     if (r->flags & CM_F_CLIENT_SYN) {
         out->client_syn_seen = true;
         cl->sent_syn = cl->isn_known = true;
