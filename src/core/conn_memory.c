@@ -127,7 +127,7 @@ void cm_remember(struct conn_memory *m, const struct cm_rec *r, uint64_t now_ns)
         g->t_last_ns = now_ns;
     s = slots_of(m, m->cur);
     /* Another connection whose key collides keeps its own slot. */
-    for (i = home(r->key, g->n); s[i].key != 0 && !(s[i].key == r->key && s[i].id32 == r->id32);
+    for (i = home(r->key, g->n); s[i].key != 0 && !(s[i].key == r->key && s[i].check == r->check && s[i].id32 == r->id32);
          i = (i + 1 == g->n) ? 0 : i + 1)
         ;
     if (s[i].key == 0)
@@ -136,7 +136,7 @@ void cm_remember(struct conn_memory *m, const struct cm_rec *r, uint64_t now_ns)
     m->st.remembered++;
 }
 
-const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key,
+const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key, uint16_t check,
                               const struct cm_rec *after)
 {
     unsigned k = 0;
@@ -163,7 +163,7 @@ const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key,
             i = home(key, g->n);
         }
         for (; s[i].key != 0; i = (i + 1 == g->n) ? 0 : i + 1)
-            if (s[i].key == key)
+            if (s[i].key == key && s[i].check == check)
                 return &s[i];
     }
     return NULL;

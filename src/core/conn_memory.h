@@ -31,16 +31,24 @@
 #define CM_F_CISN_KNOWN 0x10u   /* isn[0] is the client's ISN, not a relative base */
 #define CM_F_SISN_KNOWN 0x20u   /* isn[1] is the server's ISN */
 
-/* One fingerprint: 20 bytes. key 0 marks an empty slot. */
+/* One fingerprint: 20 bytes. key 0 marks an empty slot. key and check
+ * together are 48 bits of the 4-tuple's hash (conntab_hash64). */
 struct cm_rec {
     uint32_t key;    /* canonical 4-tuple hash (conntab_hash), never 0 */
     uint32_t id32;   /* low 32 bits of the connection id */
     uint32_t isn[2]; /* [TRK_CLIENT], [TRK_SERVER]: ISN or sequence base */
+    uint16_t check;  /* 16 more bits of the 4-tuple's hash */
     uint8_t flags;   /* CM_F_* */
-    uint8_t outcome; /* enum hs_outcome of the emitted record */
-    uint8_t close;   /* enum close_outcome of the emitted record */
-    uint8_t generation; /* the record's generation, saturated at 255 */
+    uint8_t oc;      /* CM_OC(): the record's outcome, close, generation */
 };
+
+/* Outcome (enum hs_outcome) and close (enum close_outcome) of the emitted
+ * record, 3 bits each, and its generation saturated at 3. */
+#define CM_OC(outcome, close, gen) \
+    ((uint8_t)(((outcome) & 7u) | (((close) & 7u) << 3) | (((gen) > 3u ? 3u : (gen)) << 6)))
+#define CM_OC_OUTCOME(oc) ((oc) & 7u)
+#define CM_OC_CLOSE(oc) (((oc) >> 3) & 7u)
+#define CM_OC_GEN(oc) ((oc) >> 6)
 
 struct cm_stats {
     uint64_t remembered;      /* fingerprints stored (a refresh counts again) */
@@ -62,11 +70,11 @@ void cm_free(struct conn_memory *m);
  * and id32 in the newest generation is replaced. */
 void cm_remember(struct conn_memory *m, const struct cm_rec *r, uint64_t now_ns);
 
-/* Fingerprints with this key, newest generation first: after = NULL for
+/* Fingerprints with this key and check, newest generation first: after = NULL for
  * the first, then the previous result for the next (keys of different
  * connections can collide); NULL when there is no more. Valid until the
  * next cm_remember(). */
-const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key,
+const struct cm_rec *cm_recall(const struct conn_memory *m, uint32_t key, uint16_t check,
                               const struct cm_rec *after);
 
 const struct cm_stats *cm_stats(const struct conn_memory *m);

@@ -76,6 +76,12 @@ uint32_t conntab_hash(const struct ip_addr *a, uint16_t ap, const struct ip_addr
     return tuple_hash(a, ap, b, bp);
 }
 
+uint16_t conntab_hash_check(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b,
+                            uint16_t bp)
+{
+    return (uint16_t)(mix64(ep_key(a, ap) + ep_key(b, bp)) >> 32);
+}
+
 int conntab_first(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
 {
     return ep_key(a, ap) <= ep_key(b, bp);

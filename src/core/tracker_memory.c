@@ -1,7 +1,7 @@
 /* tracker_memory.c: connections the table forgot (issue 15; docs/STATES.md
  * "Connections the table forgot"). When an entry leaves the table (evicted,
  * timed out, or done lingering after its end) a 20-byte fingerprint of it
- * goes to the memory (conn_memory.c): its 4-tuple hash, which end is the
+ * goes to the memory (conn_memory.c): 48 bits of its 4-tuple hash, which end is the
  * client, each end's ISN (or relative base), and the id, outcome and close of
  * the record already emitted. A later segment on that 4-tuple that fits the
  * remembered sequence spaces brings the connection back as an ended entry:
@@ -37,12 +37,14 @@ void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns)
          * while the memory still holds it (no churn in a flood of
          * retransmissions: one fingerprint per forgotten connection). */
         const struct cm_rec *old = NULL;
-        while ((old = cm_recall(m, key_of(c->hash), old)) != NULL)
+        uint16_t check = conntab_hash_check(&cl->addr, cl->port, &sv->addr, sv->port);
+        while ((old = cm_recall(m, key_of(c->hash), check, old)) != NULL)
             if (old->id32 == (uint32_t)c->id)
                 return;
     }
     memset(&r, 0, sizeof(r));
     r.key = key_of(c->hash);
+    r.check = conntab_hash_check(&cl->addr, cl->port, &sv->addr, sv->port);
     r.id32 = (uint32_t)c->id;
     if (conntab_first(&cl->addr, cl->port, &sv->addr, sv->port))
         r.flags |= CM_F_CLIENT_FIRST;
@@ -62,9 +64,7 @@ void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns)
         r.flags |= CM_F_CISN_KNOWN;
     if (sv->isn_known)
         r.flags |= CM_F_SISN_KNOWN;
-    r.outcome = c->outcome;
-    r.close = c->close;
-    r.generation = (uint8_t)(c->generation > 255u ? 255u : c->generation);
+    r.oc = CM_OC(c->outcome, c->close, c->generation);
     cm_remember(m, &r, now_ns);
 }
 
@@ -102,12 +102,13 @@ bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next
                  struct conn *out, int *a_is_ep0)
 {
     uint32_t key = key_of(conntab_hash(&p->src, p->sport, &p->dst, p->dport));
+    uint16_t check = conntab_hash_check(&p->src, p->sport, &p->dst, p->dport);
     const struct cm_rec *r = NULL;
     struct endpoint *cl, *sv;
     bool src_first = false, first = true;
     int s = TRK_CLIENT;
     /* The newest remembered connection on this key that p fits. */
-    while ((r = cm_recall(m, key, r)) != NULL) {
+    while ((r = cm_recall(m, key, check, r)) != NULL) {
         if (first)
             src_first = conntab_first(&p->src, p->sport, &p->dst, p->dport);
         first = false;
@@ -126,7 +127,7 @@ bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next
     sv->port = s == TRK_CLIENT ? p->dport : p->sport;
     /* The id was given out at most 2^32 connections ago. */
     out->id = next_id - (uint32_t)((uint32_t)next_id - r->id32);
-    out->generation = r->generation;
+    out->generation = CM_OC_GEN(r->oc);
     out->t_first_ns = out->t_last_ns = p->ts_ns;
     cl->state = sv->state = TS_CLOSED; /* forgotten: no state is known any more */
     /* Relative numbers as before it was forgotten. */
@@ -140,8 +141,8 @@ bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next
         out->client_syn_seen = true;
         cl->sent_syn = cl->isn_known = true;
     }
-    out->outcome = r->outcome;
-    out->close = r->close;
+    out->outcome = (uint8_t)CM_OC_OUTCOME(r->oc);
+    out->close = (uint8_t)CM_OC_CLOSE(r->oc);
     out->ended = out->emitted = out->returned = true;
     out->lru_prev = out->lru_next = CONNTAB_NIL;
     *a_is_ep0 = s == TRK_CLIENT;

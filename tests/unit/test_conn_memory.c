@@ -31,11 +31,18 @@ static uint32_t key_n(uint32_t n)
     return k ? k : 1;
 }
 
+static uint16_t check_n(uint32_t n)
+{
+    uint64_t s = n;
+    return (uint16_t)(rnd(&s) >> 40);
+}
+
 static void put(struct conn_memory *m, uint32_t n, uint64_t t_ns)
 {
     struct cm_rec r;
     memset(&r, 0, sizeof(r));
     r.key = key_n(n);
+    r.check = check_n(n);
     r.id32 = n;
     r.isn[0] = n * 7u;
     cm_remember(m, &r, t_ns);
@@ -44,7 +51,7 @@ static void put(struct conn_memory *m, uint32_t n, uint64_t t_ns)
 static int has(const struct conn_memory *m, uint32_t n)
 {
     const struct cm_rec *r = NULL;
-    while ((r = cm_recall(m, key_n(n), r)) != NULL)
+    while ((r = cm_recall(m, key_n(n), check_n(n), r)) != NULL)
         if (r->id32 == n)
             return 1;
     return 0;
@@ -57,35 +64,38 @@ static void test_recall(void **state)
     const struct cm_rec *got;
     (void)state;
     assert_non_null(m);
-    assert_null(cm_recall(m, 42, NULL));
+    assert_null(cm_recall(m, 42, 9, NULL));
     memset(&r, 0, sizeof(r));
     r.key = 42;
     r.id32 = 7;
     r.isn[0] = 1000;
     r.isn[1] = 2000;
     r.flags = CM_F_CLIENT_FIRST | CM_F_CISN;
-    r.outcome = 3;
-    r.close = 5;
-    r.generation = 2;
+    r.check = 9;
+    r.oc = CM_OC(3u, 5u, 7u);
+    assert_int_equal(CM_OC_OUTCOME(r.oc), 3);
+    assert_int_equal(CM_OC_CLOSE(r.oc), 5);
+    assert_int_equal(CM_OC_GEN(r.oc), 3); /* saturated */
     cm_remember(m, &r, 10 * SEC);
-    got = cm_recall(m, 42, NULL);
+    got = cm_recall(m, 42, 9, NULL);
     assert_non_null(got);
     assert_memory_equal(got, &r, sizeof(r));
-    assert_null(cm_recall(m, 43, NULL));
+    assert_null(cm_recall(m, 43, 9, NULL));
+    assert_null(cm_recall(m, 42, 10, NULL)); /* the other 16 bits differ */
     /* The same connection again: replaced in place. */
     r.isn[0] = 1001;
     cm_remember(m, &r, 11 * SEC);
-    got = cm_recall(m, 42, NULL);
+    got = cm_recall(m, 42, 9, NULL);
     assert_int_equal(got->isn[0], 1001);
-    assert_null(cm_recall(m, 42, got));
+    assert_null(cm_recall(m, 42, 9, got));
     /* Another connection with a colliding key: both are kept. */
     r.id32 = 8;
     cm_remember(m, &r, 12 * SEC);
-    got = cm_recall(m, 42, NULL);
+    got = cm_recall(m, 42, 9, NULL);
     assert_non_null(got);
-    got = cm_recall(m, 42, got);
+    got = cm_recall(m, 42, 9, got);
     assert_non_null(got);
-    assert_null(cm_recall(m, 42, got));
+    assert_null(cm_recall(m, 42, 9, got));
     assert_int_equal(cm_stats(m)->remembered, 3);
     assert_int_equal(cm_window_ns(m), 3 * SEC);
     cm_free(m);
@@ -145,8 +155,9 @@ static void test_cap_counts_forgotten(void **state)
 }
 
 /* The false-positive rate of the key (docs/STATES.md): 600,000
- * fingerprints, 1,000,000 other keys: a hit is a full 32-bit collision,
- * expected 600,000 / 2^32 = 0.014 % of lookups. */
+ * fingerprints, 1,000,000 other tuples: a hit needs all 48 bits to
+ * collide, expected 600,000 / 2^48 = 2e-9 of lookups; with the 32-bit key
+ * alone it would be 600,000 / 2^32 = 0.014 %. */
 static void test_false_positive_rate(void **state)
 {
     struct conn_memory *m = cm_new(32 * MIB, SEC);
@@ -158,8 +169,8 @@ static void test_false_positive_rate(void **state)
     for (n = 0; n < 600000; n += 997)
         assert_true(has(m, n));
     for (n = 1000000; n < 2000000; n++)
-        hits += cm_recall(m, key_n(n), NULL) != NULL;
-    assert_true(hits < 1000); /* < 0.1 %; expected about 140 */
+        hits += cm_recall(m, key_n(n), check_n(n), NULL) != NULL;
+    assert_int_equal(hits, 0);
     cm_free(m);
 }
 
