@@ -24,6 +24,13 @@
 
 /* How often (packet time, seconds) the tracker sweeps for expired entries. */
 #define CFG_EXPIRE_SWEEP_S 1u
+/* The memory of forgotten connections (docs/STATES.md "Connections the
+ * table forgot"): 20-byte fingerprints in CM_GENS = 4 generations, each
+ * sized to last this long at the rate seen, so that it covers at least 3 s
+ * (a SYN's first two retransmissions: 1 s, then 2 s later); the arena is
+ * capped at this many MiB (touched only as the rate needs). */
+#define CFG_MEMORY_SPAN_MS 1000u
+#define CFG_MEMORY_MB_DEFAULT 32u
 
 /* Decoder bounds. */
 #define CFG_MAX_VLAN_TAGS 4u     /* stacked 802.1Q/802.1ad tags walked */

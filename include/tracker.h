@@ -177,6 +177,8 @@ struct conn {
     bool hs_inferred : 1;   /* complete by inference: the final ACK was not captured */
     bool ended : 1;         /* the connection reached its end (record due or emitted) */
     bool emitted : 1;       /* the record has been emitted */
+    bool returned : 1;      /* brought back from the memory of forgotten connections
+                               for a straggler (its record was emitted before) */
     uint8_t anomalies;      /* CONN_ANOM_* */
     uint8_t lru_list;       /* table links (private to the tracker) */
     uint8_t pending;        /* TRK_P_*: verdicts later segments may revise (private) */
@@ -241,6 +243,12 @@ struct tracker_cfg {
     uint64_t to_last_ack_ns;
     uint64_t to_time_wait_ns;
     uint64_t to_close_ns;
+    /* The memory of forgotten connections (docs/STATES.md "Connections the
+     * table forgot"): arena size, 0 = CFG_MEMORY_MB_DEFAULT MiB; how long a
+     * generation lasts at the rate seen, 0 = CFG_MEMORY_SPAN_MS. */
+    size_t memory_bytes;
+    uint64_t memory_span_ns;
+    bool memory_off;              /* no memory: every forgotten tuple starts anew */
 };
 
 struct tracker_stats {
@@ -253,6 +261,16 @@ struct tracker_stats {
     uint64_t strays;
     uint64_t invalid;
     uint64_t untracked;            /* segments that created no entry (e.g. invalid flags) */
+    /* The memory of forgotten connections (docs/STATES.md). */
+    uint64_t returned;             /* forgotten connections a later segment brought back */
+    uint64_t returned_segments;    /* segments attributed to them (after-end) */
+    uint64_t returned_syn_retransmits; /* of which SYN retransmissions of a handshake the
+                                      table gave up on (evicted or timed out) */
+    uint64_t remembered;           /* fingerprints stored */
+    uint64_t forgotten_early;      /* fingerprints dropped before the window passed */
+    size_t memory_bytes;           /* memory arena bytes used so far */
+    size_t memory_cap_bytes;       /* its cap (0: no memory) */
+    uint64_t memory_window_ns;     /* time it covers at least, at the rate seen */
     size_t active;                 /* entries in the table now */
     size_t peak_active;
     size_t capacity;

@@ -71,6 +71,22 @@ static inline int addr_eq(const struct ip_addr *x, const struct ip_addr *y)
     return load64(p) == load64(q) && load64(p + 8) == load64(q + 8) && p[16] == q[16];
 }
 
+uint32_t conntab_hash(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
+{
+    return tuple_hash(a, ap, b, bp);
+}
+
+uint16_t conntab_hash_check(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b,
+                            uint16_t bp)
+{
+    return (uint16_t)(mix64(ep_key(a, ap) + ep_key(b, bp)) >> 32);
+}
+
+int conntab_first(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp)
+{
+    return ep_key(a, ap) <= ep_key(b, bp);
+}
+
 static inline uint32_t slot_of(const struct conntab *ct, const struct conn *c)
 {
     return (uint32_t)(c - ct->slab);

@@ -33,6 +33,16 @@ enum conntab_class {
 
 struct conntab;
 
+/* The canonical (direction-free) hash of a 4-tuple, as the index keys it. */
+uint32_t conntab_hash(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp);
+/* 16 more bits of the same 64-bit hash (bits 32-47), direction-free: with
+ * conntab_hash() 48 bits that tell 4-tuples apart. */
+uint16_t conntab_hash_check(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b,
+                            uint16_t bp);
+/* An order of the two ends that does not depend on the direction: 1 when
+ * (a, ap) comes first (or both ends are the same). */
+int conntab_first(const struct ip_addr *a, uint16_t ap, const struct ip_addr *b, uint16_t bp);
+
 struct conntab *conntab_new(uint32_t cap);
 void conntab_free(struct conntab *ct);
 uint32_t conntab_capacity(const struct conntab *ct);

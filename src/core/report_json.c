@@ -364,6 +364,22 @@ static void json_finish(struct reporter *r, const struct run_stats *rs,
         json_u64(&j, "server", rs->held_retransmits[1]);
         json_obj_close(&j);
     }
+    /* Only when the memory of forgotten connections mattered (issue 15):
+     * otherwise the summary is as before. */
+    if (ts->returned || ts->forgotten_early) {
+        json_obj_open(&j, "returned");
+        json_u64(&j, "connections", ts->returned);
+        json_u64(&j, "segments", ts->returned_segments);
+        json_u64(&j, "syn_retransmits", ts->returned_syn_retransmits);
+        json_obj_close(&j);
+        json_obj_open(&j, "memory");
+        json_u64(&j, "remembered", ts->remembered);
+        json_u64(&j, "forgotten_early", ts->forgotten_early);
+        json_u64(&j, "window_ms", ts->memory_window_ns / 1000000u);
+        json_u64(&j, "bytes", ts->memory_bytes);
+        json_u64(&j, "cap_bytes", ts->memory_cap_bytes);
+        json_obj_close(&j);
+    }
     if (rs->input_error)
         json_str(&j, "error", rs->input_error);
     json_end(&j);

@@ -662,6 +662,14 @@ void report__text_summary(FILE *o, const struct run_stats *rs, const struct trac
                    "client %" PRIu64 ", server %" PRIu64 "\n",
                 rs->held_retransmits[0] + rs->held_retransmits[1], rs->held_retransmits[0],
                 rs->held_retransmits[1]);
+    if (ts->returned || ts->forgotten_early)
+        fprintf(o, "returned     %" PRIu64 " forgotten connection(s) came back: %" PRIu64
+                   " segment(s) after-end, %" PRIu64 " of them SYN retransmissions; memory: %"
+                   PRIu64 " remembered, %" PRIu64 " dropped younger than %" PRIu64
+                   " ms, %.1f of %.1f MiB used\n",
+                ts->returned, ts->returned_segments, ts->returned_syn_retransmits, ts->remembered,
+                ts->forgotten_early, ts->memory_window_ns / 1000000u,
+                (double)ts->memory_bytes / 1048576.0, (double)ts->memory_cap_bytes / 1048576.0);
     if (rs->input_error)
         fprintf(o, "error        %s\n", rs->input_error);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "conn_memory.h"
 #include "conntab.h"
 #include "decode.h"
 #include "seq.h"
@@ -33,6 +34,7 @@ _Static_assert(TK__COUNT == CT_NKIND, "one conntab list per timeout kind");
 struct tracker {
     struct tracker_cfg cfg;
     struct conntab *ct;
+    struct conn_memory *mem; /* forgotten connections; NULL when off */
     uint32_t *order;        /* scratch (slots) for tracker_finish(), capacity entries */
     uint64_t next_id;
     uint64_t next_sweep_ns;
@@ -133,7 +135,12 @@ struct tracker *tracker_new(const struct tracker_cfg *cfg)
     t->kind_ns[TK_CLOSE] = c.to_close_ns;
     t->ct = conntab_new((uint32_t)cap);
     t->order = calloc(cap, sizeof(*t->order));
-    if (!t->ct || !t->order) {
+    if (!c.memory_off)
+        t->mem = cm_new(c.memory_bytes ? c.memory_bytes
+                                       : (size_t)CFG_MEMORY_MB_DEFAULT * 1024u * 1024u,
+                        c.memory_span_ns ? c.memory_span_ns
+                                         : (uint64_t)CFG_MEMORY_SPAN_MS * 1000000u);
+    if (!t->ct || !t->order || (!c.memory_off && !t->mem)) {
         tracker_free(t);
         return NULL;
     }
@@ -146,6 +153,7 @@ void tracker_free(struct tracker *t)
     if (!t)
         return;
     conntab_free(t->ct);
+    cm_free(t->mem);
     free(t->order);
     free(t);
 }
@@ -170,6 +178,14 @@ const struct tracker_stats *tracker_stats(const struct tracker *t)
 {
     struct tracker_stats *st = (struct tracker_stats *)&t->st;
     st->active = conntab_count(t->ct);
+    if (t->mem) {
+        const struct cm_stats *ms = cm_stats(t->mem);
+        st->remembered = ms->remembered;
+        st->forgotten_early = ms->forgotten_early;
+        st->memory_bytes = ms->bytes_touched;
+        st->memory_cap_bytes = ms->cap_bytes;
+        st->memory_window_ns = cm_window_ns(t->mem);
+    }
     return st;
 }
 
@@ -339,6 +355,15 @@ void tracker_emit(struct tracker *t, const struct conn *cc, uint64_t ts_ns)
 
 /* ---- new connections --------------------------------------------------- */
 
+/* A connection leaves the table (evicted, timed out, or its lingering after
+ * the end is over): its fingerprint goes to the memory, so that a straggler
+ * or a retransmitted SYN is recognised (tracker_memory.c). */
+static void remember(struct tracker *t, const struct conn *c, uint64_t now_ns)
+{
+    if (t->mem)
+        trk__remember(t->mem, c, now_ns);
+}
+
 static struct conn *alloc_conn(struct tracker *t, uint64_t ts_ns, const struct trk_sink *sink)
 {
     struct conn *c = conntab_alloc(t->ct);
@@ -353,6 +378,7 @@ static struct conn *alloc_conn(struct tracker *t, uint64_t ts_ns, const struct t
         t->st.evicted++;
         emit_record(t, c, TRK_END_EVICTED, ts_ns, sink);
     }
+    remember(t, c, ts_ns);
     conntab_release(t->ct, c);
     return conntab_alloc(t->ct);
 }
@@ -744,6 +770,33 @@ void tracker_feed(struct tracker *t, const struct pkt *p, struct trk_verdict *v,
         trk__rst_revise(c, side, p, v);
     }
 
+    /* Not in the table: a connection the memory remembers comes back as an
+     * ended entry (the only extra work on the common path is this miss). */
+    if (!c && t->mem) {
+        struct conn back;
+        if (trk__recall(t->mem, p, t->next_id, &back, &a_is_ep0)) {
+            c = alloc_conn(t, p->ts_ns, sink);
+            if (!c) {
+                t->st.untracked++;
+                return;
+            }
+            *c = back;
+            conntab_insert(t->ct, c, CT_ENDED, TK_CLOSE);
+            if (conntab_count(t->ct) > t->st.peak_active)
+                t->st.peak_active = conntab_count(t->ct);
+            t->st.returned++;
+        }
+    }
+    if (c && c->returned && trk__returned_segment(c, a_is_ep0, p, v)) {
+        if (v->notes & TRK_NOTE_RETRANSMIT) {
+            t->st.retransmits++;
+            t->st.returned_syn_retransmits++;
+        }
+        t->st.returned_segments++;
+        touch(t, c);
+        return;
+    }
+
     if (c && syn && !ack) {
         bool self = c->anomalies & CONN_ANOM_SELF_CONNECT;
         int side = self ? TRK_CLIENT : (a_is_ep0 ? TRK_CLIENT : TRK_SERVER);
@@ -888,6 +941,7 @@ static void expire_one(struct tracker *t, struct conn *c, uint64_t now_ns,
         t->st.timed_out++;
         emit_record(t, c, TRK_END_TIMEOUT, now_ns, sink);
     }
+    remember(t, c, now_ns);
     conntab_release(t->ct, c);
 }
 

@@ -59,6 +59,22 @@ void trk__change(struct trk_verdict *v, struct conn *c, int side, enum tcp_state
                  bool presumed);
 void trk__check_complete(struct conn *c, struct trk_verdict *v);
 
+/* tracker_memory.c: connections the table forgot (conn_memory.h). */
+struct conn_memory;
+/* Store c's fingerprint (c leaves the table at packet time now_ns). */
+void trk__remember(struct conn_memory *m, const struct conn *c, uint64_t now_ns);
+/* p's 4-tuple is not in the table: if the memory holds a connection p
+ * belongs to, fill *out with it as an ended, emitted entry (returned; the
+ * caller inserts it) and *a_is_ep0 with p's direction. next_id: the
+ * tracker's last id (ids are rebuilt from their low 32 bits). */
+bool trk__recall(const struct conn_memory *m, const struct pkt *p, uint64_t next_id,
+                 struct conn *out, int *a_is_ep0);
+/* A segment on a returned entry: attributed as a straggler (after-end; a
+ * SYN with the remembered ISN also retransmit) and true, or false for a
+ * SYN with a new ISN, which starts the next generation as usual. */
+bool trk__returned_segment(struct conn *c, int a_is_ep0, const struct pkt *p,
+                           struct trk_verdict *v);
+
 /* tracker_revise.c */
 /* One-sided and filtered captures: an acknowledgment of what the peer can
  * only have sent after the final ACK proves the handshake (issues 15, 21). */

@@ -82,6 +82,10 @@ struct gen_bench_cfg {
 };
 int gen_bench_write(const struct gen_bench_cfg *cfg, const char *path, char errbuf[ERRBUF_SIZE]);
 int gen_synflood_write(uint64_t count, uint64_t seed, const char *path, char errbuf[ERRBUF_SIZE]);
+/* The same, each SYN sent again `rtx` times, 1 s, 3 s, 7 s, ... after the
+ * first (Linux's backoff), all in time order. */
+int gen_synflood_rtx_write(uint64_t count, uint64_t seed, unsigned rtx, const char *path,
+                           char errbuf[ERRBUF_SIZE]);
 
 /* splitmix64: small, seedable, good enough for traffic mixes. */
 static inline uint64_t gen_rand(uint64_t *s)

@@ -532,9 +532,64 @@ static bool bogus_source(uint32_t a)
 
 #define FLOOD_GAP_NS 10000ull /* 100,000 SYNs per second */
 #define FLOOD_MAX 100000000ull
+#define FLOOD_MAX_WITH_RTX 10000000ull /* 12 bytes each are held */
+#define FLOOD_MAX_RTX 6u              /* Linux's tcp_syn_retries default */
+
+/* One flood SYN: its spoofed source and ISN. */
+struct flood_syn {
+    uint32_t addr, isn;
+    uint16_t port;
+};
+
+/* With retransmissions (Linux's SYN backoff: 1 s, then 2 s, 4 s, ... after
+ * the previous one, RFC 6298 5.5 and 2.1's 1 s initial RTO): the SYNs are
+ * made first, then every transmission is written in time order, merging
+ * the K+1 streams (original, first retransmission, ...). */
+static int flood_rtx(struct gen_out *out, struct gen_conn *c, const struct flood_syn *f,
+                     uint64_t n, unsigned rtx, struct truth *tr, char errbuf[ERRBUF_SIZE])
+{
+    uint64_t next[FLOOD_MAX_RTX + 1] = { 0 }, off[FLOOD_MAX_RTX + 1];
+    unsigned k;
+    for (k = 0; k <= rtx; k++)
+        off[k] = ((1ull << k) - 1) * GEN_NS_PER_S;
+    for (;;) {
+        unsigned best = rtx + 1;
+        uint64_t t = 0, i;
+        for (k = 0; k <= rtx; k++)
+            if (next[k] < n) {
+                uint64_t tk = GEN_T0_NS + next[k] * FLOOD_GAP_NS + off[k];
+                if (best > rtx || tk < t) {
+                    best = k;
+                    t = tk;
+                }
+            }
+        if (best > rtx)
+            return 0;
+        i = next[best]++;
+        c->addr[GEN_C2S].bytes[0] = (uint8_t)(f[i].addr >> 24);
+        c->addr[GEN_C2S].bytes[1] = (uint8_t)(f[i].addr >> 16);
+        c->addr[GEN_C2S].bytes[2] = (uint8_t)(f[i].addr >> 8);
+        c->addr[GEN_C2S].bytes[3] = (uint8_t)f[i].addr;
+        c->port[GEN_C2S] = f[i].port;
+        c->isn[GEN_C2S] = f[i].isn;
+        gen_conn_init(c);
+        if (gen_emit(out, c, GEN_C2S, t, TH_SYN, f[i].isn, 0, GEN_O_NONE, NULL, 0, errbuf) != 0)
+            return -1;
+        if (tr->segments++ == 0)
+            tr->first_ns = t;
+        tr->last_ns = t;
+    }
+}
 
 int gen_synflood_write(uint64_t count, uint64_t seed, const char *path, char errbuf[ERRBUF_SIZE])
 {
+    return gen_synflood_rtx_write(count, seed, 0, path, errbuf);
+}
+
+int gen_synflood_rtx_write(uint64_t count, uint64_t seed, unsigned rtx, const char *path,
+                           char errbuf[ERRBUF_SIZE])
+{
+    struct flood_syn *f = NULL;
     struct gen_out *out;
     struct gen_conn c;
     struct truth tr;
@@ -542,15 +597,22 @@ int gen_synflood_write(uint64_t count, uint64_t seed, const char *path, char err
     uint32_t j = (uint32_t)seed, target;
     int rc = 0;
 
-    if (count > FLOOD_MAX) {
-        snprintf(errbuf, ERRBUF_SIZE, "--count %llu is more than %llu",
-                 (unsigned long long)count, FLOOD_MAX);
+    if (count > (rtx ? FLOOD_MAX_WITH_RTX : FLOOD_MAX) || rtx > FLOOD_MAX_RTX) {
+        snprintf(errbuf, ERRBUF_SIZE, "--count %llu is more than %llu, or --retransmits %u more than %u",
+                 (unsigned long long)count, rtx ? FLOOD_MAX_WITH_RTX : FLOOD_MAX, rtx,
+                 FLOOD_MAX_RTX);
+        return -1;
+    }
+    if (rtx && !(f = calloc(count ? count : 1, sizeof(*f)))) {
+        snprintf(errbuf, ERRBUF_SIZE, "out of memory for %llu SYNs", (unsigned long long)count);
         return -1;
     }
     memset(&tr, 0, sizeof(tr));
     out = gen_out_open(path, LINK_ETHERNET, 0, errbuf);
-    if (!out)
+    if (!out) {
+        free(f);
         return -1;
+    }
     memset(&c, 0, sizeof(c));
     set_addr(&c.addr[GEN_S2C], false, 0xc612, 80); /* 198.18.0.80:80 */
     c.port[GEN_S2C] = 80;
@@ -567,6 +629,13 @@ int gen_synflood_write(uint64_t count, uint64_t seed, const char *path, char err
         c.addr[GEN_C2S].bytes[3] = (uint8_t)a;
         c.port[GEN_C2S] = (uint16_t)gen_range(&rng, 1024, 65535);
         c.isn[GEN_C2S] = (uint32_t)gen_rand(&rng);
+        if (f) { /* written below, with the retransmissions */
+            f[n].addr = a;
+            f[n].port = c.port[GEN_C2S];
+            f[n].isn = c.isn[GEN_C2S];
+            n++;
+            continue;
+        }
         gen_conn_init(&c);
         /* Flood tools send bare SYNs: no options. */
         rc = gen_emit(out, &c, GEN_C2S, t, TH_SYN, c.isn[GEN_C2S], 0, GEN_O_NONE, NULL, 0, errbuf);
@@ -575,13 +644,20 @@ int gen_synflood_write(uint64_t count, uint64_t seed, const char *path, char err
         tr.last_ns = t;
         n++;
     }
+    if (f) {
+        c.addr[GEN_C2S].family = IPADDR_V4;
+        rc = flood_rtx(out, &c, f, n, rtx, &tr, errbuf);
+        free(f);
+    } else {
+        tr.segments = n;
+    }
     if (rc != 0) {
         gen_out_close(out, NULL);
         return -1;
     }
     if (gen_out_close(out, errbuf) != 0)
         return -1;
-    tr.connections = tr.segments = tr.ipv4 = n;
+    tr.connections = tr.ipv4 = n;
     tr.outcome[OC_UNANSWERED] = n;
     return write_truth(path, "synflood", seed, (uint32_t)(GEN_NS_PER_S / FLOOD_GAP_NS), &tr, errbuf);
 }

@@ -17,7 +17,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: tcpshake-gen SCENARIO OUTFILE\n"
             "       tcpshake-gen bench [--connections N] [--seed S] [--rate R] OUTFILE\n"
-            "       tcpshake-gen synflood --count N [--seed S] OUTFILE\n"
+            "       tcpshake-gen synflood --count N [--seed S] [--retransmits K] OUTFILE\n"
             "       tcpshake-gen --list | --help | --version\n"
             "\n"
             "Writes deterministic pcap captures (nanosecond timestamps from\n"
@@ -32,7 +32,9 @@ static void usage(FILE *f)
             "  not with N. The counts go to OUTFILE.truth.json. They assume the\n"
             "  reader evicts nothing: keep R x 130 s under its --max-conns.\n"
             "synflood: N bare SYNs from N distinct spoofed IPv4 sources to\n"
-            "  198.18.0.80:80, 10 us apart; truth: N unanswered.\n",
+            "  198.18.0.80:80, 10 us apart; truth: N unanswered. --retransmits K:\n"
+            "  each SYN is sent again K times (0..6), 1 s, 3 s, 7 s, ... after the\n"
+            "  first, as Linux backs off (at most 10000000 SYNs then).\n",
             BENCH_DEFAULT_CONNECTIONS, BENCH_DEFAULT_RATE);
 }
 
@@ -74,7 +76,7 @@ static const char *next_arg(int argc, char **argv, int *i)
 static int mode_main(const char *mode, int argc, char **argv)
 {
     struct gen_bench_cfg cfg = { BENCH_DEFAULT_CONNECTIONS, 1, BENCH_DEFAULT_RATE };
-    uint64_t count = 0, v;
+    uint64_t count = 0, v, rtx = 0;
     bool have_count = false;
     const char *path = NULL;
     char errbuf[ERRBUF_SIZE];
@@ -96,6 +98,9 @@ static int mode_main(const char *mode, int argc, char **argv)
             if (parse_u64(a, next_arg(argc, argv, &i), 100000000, &count) != 0)
                 return EXIT_USAGE;
             have_count = true;
+        } else if (flood && strcmp(a, "--retransmits") == 0) {
+            if (parse_u64(a, next_arg(argc, argv, &i), 6, &rtx) != 0)
+                return EXIT_USAGE;
         } else if (strcmp(a, "--seed") == 0) {
             if (parse_u64(a, next_arg(argc, argv, &i), UINT64_MAX, &cfg.seed) != 0)
                 return EXIT_USAGE;
@@ -118,7 +123,7 @@ static int mode_main(const char *mode, int argc, char **argv)
         fprintf(stderr, "tcpshake-gen synflood: needs --count N\n");
         return EXIT_USAGE;
     }
-    rc = flood ? gen_synflood_write(count, cfg.seed, path, errbuf)
+    rc = flood ? gen_synflood_rtx_write(count, cfg.seed, (unsigned)rtx, path, errbuf)
                : gen_bench_write(&cfg, path, errbuf);
     if (rc != 0) {
         fprintf(stderr, "tcpshake-gen: %s\n", errbuf);
