@@ -195,7 +195,7 @@ struct reporter *report_json_new(FILE *out, unsigned flags);
 
 /* The NDJSON schema's version: in every "meta" and "summary" record. Every
  * new field or record type bumps it (docs/NDJSON.md, "Change log"). */
-#define RPT_SCHEMA_VERSION 3
+#define RPT_SCHEMA_VERSION 4
 
 /* What the first NDJSON record says about the run: enough to know how the
  * records were made (the options that shape them), nothing machine-

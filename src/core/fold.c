@@ -50,17 +50,12 @@ static size_t cont_indent(const char *s, size_t n, size_t width)
     while (i < n && s[i] == ' ')
         i++;
     lead = i;
-    /* A summary line, "label        value": under the value. */
-    if (lead == 0) {
-        for (col = 0; col < n && s[col] != ' '; col++)
-            ;
-        while (col < n && s[col] == ' ')
-            col++;
-        return col <= 16 && col < width / 2 ? col : 4;
-    }
     /* "  TIME #N    " or "  TIME tag    ": skip the time and the next
-     * token, then the spaces after them. */
-    if (lead < n && ((s[lead] >= '0' && s[lead] <= '9') || s[lead] == '-')) {
+     * token, then the spaces after them. A time of 100 s or more fills its
+     * column and starts the line ("150.000000 #2"). */
+    if (lead < n && ((s[lead] >= '0' && s[lead] <= '9') ||
+                     (s[lead] == '-' && lead + 1 < n && s[lead + 1] >= '0' && s[lead + 1] <= '9') ||
+                     (s[lead] == '-' && lead > 0))) {
         col = lead;
         while (col < n && s[col] != ' ')
             col++; /* the time (may hold one space: "2024-01-01 00:00:00") */
@@ -79,6 +74,14 @@ static size_t cont_indent(const char *s, size_t n, size_t width)
             col = fold_width(s, col + 1 > end ? col + 1 : end);
         }
         return col < width / 2 ? col : 4;
+    }
+    /* A summary line, "label        value": under the value. */
+    if (lead == 0) {
+        for (col = 0; col < n && s[col] != ' '; col++)
+            ;
+        while (col < n && s[col] == ' ')
+            col++;
+        return col <= 16 && col < width / 2 ? col : 4;
     }
     return lead < width / 2 ? lead : 4; /* an explanation: its own indent */
 }

@@ -190,6 +190,20 @@ static void put_summary(struct pj *j, const struct page_view *v)
         pj_u64(j, "ifdropped", rs->cap_ifdropped);
         pj_close(j, '}');
     }
+    if (ts->returned || ts->forgotten_early) { /* as report_json.c: issue 15 */
+        pj_open(j, "returned", '{');
+        pj_u64(j, "connections", ts->returned);
+        pj_u64(j, "segments", ts->returned_segments);
+        pj_u64(j, "syn_retransmits", ts->returned_syn_retransmits);
+        pj_close(j, '}');
+        pj_open(j, "memory", '{');
+        pj_u64(j, "remembered", ts->remembered);
+        pj_u64(j, "forgotten_early", ts->forgotten_early);
+        pj_u64(j, "window_ms", ts->memory_window_ns / 1000000u);
+        pj_u64(j, "bytes", ts->memory_bytes);
+        pj_u64(j, "cap_bytes", ts->memory_cap_bytes);
+        pj_close(j, '}');
+    }
     if (rs->input_error)
         pj_str(j, "error", rs->input_error);
     pj_close(j, '}');

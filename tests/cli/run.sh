@@ -111,7 +111,7 @@ truncated_json)
     head -c $(($(wc -c <good.pcap) - 10)) good.pcap >cut.pcap
     run 5 read --json cut.pcap
     err_matches "^tcpshake: cut\.pcap: truncated capture file"
-    tail -n 1 out | grep -q '^{"type":"summary","schema_version":3,"packets":2,' || fail "last line is not the summary"
+    tail -n 1 out | grep -q '^{"type":"summary","schema_version":4,"packets":2,' || fail "last line is not the summary"
     tail -n 1 out | grep -q '"error":"cut.pcap: truncated capture file' || fail "no error in summary"
     grep -q '^{"type":"conn",' out || fail "no conn record for what was read" ;;
 truncated_header)
@@ -238,7 +238,7 @@ good_options_after_file)
     run 0 read good.pcap --json -q
     no_err
     out_lines 3
-    head -n 1 out | grep -q '^{"type":"meta","schema_version":3,' || fail "first line is not the meta record"
+    head -n 1 out | grep -q '^{"type":"meta","schema_version":4,' || fail "first line is not the meta record"
     sed -n 2p out | grep -q '^{"type":"conn","id":1,' || fail "second line is not the conn record" ;;
 good_filter)
     good_pcap

@@ -42,7 +42,7 @@ count)
     ;;
 packets)
     run 0 read -q --json --packets 3 "$CAP/mixed.pcap"
-    grep -q '"type":"summary","schema_version":3,"packets":3,' out || fail "--packets 3: the summary does not count 3 packets"
+    grep -q '"type":"summary","schema_version":4,"packets":3,' out || fail "--packets 3: the summary does not count 3 packets"
     run 0 read --packets 1000 "$CAP/mixed.pcap"
     out_has "packets      48 "
     run 2 read --packets x "$CAP/mixed.pcap"

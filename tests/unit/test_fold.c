@@ -70,6 +70,20 @@ static void test_segment_line(void **state)
                      0);
 }
 
+/* A time of 100 s or more fills its column and starts the line: its
+ * continuation lines indent as under a shorter time, not as a summary's. */
+static void test_long_time_keeps_segment_indent(void **state)
+{
+    char out[1024];
+    const char *late =
+        "150.020000 #2       192.0.2.80:80 > 192.0.2.10:43566  SYN+ACK  seq 0 ack 1         "
+        "client SYN_SENT->ESTABLISHED  server LISTEN->SYN_RECV       [mss 1460]";
+    (void)state;
+    check_fits(late, 80);
+    fold_line(late, strlen(late), 80, out, sizeof(out));
+    assert_non_null(strstr(out, "\n                 client SYN_SENT->ESTABLISHED"));
+}
+
 static void test_summary_and_explain(void **state)
 {
     char out[1024];
@@ -114,6 +128,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fits_unchanged),
         cmocka_unit_test(test_segment_line),
+        cmocka_unit_test(test_long_time_keeps_segment_indent),
         cmocka_unit_test(test_summary_and_explain),
         cmocka_unit_test(test_colour_closed_and_reopened),
         cmocka_unit_test(test_no_boundary_cut),

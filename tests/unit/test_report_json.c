@@ -329,7 +329,7 @@ static void test_summary_exact(void **state)
     reporter_destroy(r);
     assert_string_equal(
         fx_out_text(&o),
-        "{\"type\":\"summary\",\"schema_version\":3,\"packets\":12,\"tcp_packets\":9,\"bytes\":746,"
+        "{\"type\":\"summary\",\"schema_version\":4,\"packets\":12,\"tcp_packets\":9,\"bytes\":746,"
         "\"first_ts\":1704067200.000123,\"last_ts\":1704067201.500123,\"connections\":3,"
         "\"outcomes\":{\"complete\":1,\"refused\":1,\"unanswered\":0,\"half-open\":0,"
         "\"aborted\":0,\"mid-stream\":1},"
