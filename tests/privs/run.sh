@@ -177,9 +177,13 @@ sudo_owner)
     wpid=$!
     for _ in $(seq 100); do [ -e "$STICKY/w.html" ] && break; sleep 0.05; done
     [ -e "$STICKY/w.html" ] || fail "watch --report: no file at start"
-    # Ctrl-C once watch catches it (SigCgt bit 2), so it ends normally.
+    # Ctrl-C once watch catches it (SigCgt bit 2), so it ends normally. $! is
+    # timeout(1), which always catches SIGINT: look at its child, tcpshake.
     for _ in $(seq 200); do
-        cgt=$(awk '/^SigCgt/ { print $2 }' "/proc/$wpid/status" 2>/dev/null)
+        cpid=$(cat "/proc/$wpid/task/$wpid/children" 2>/dev/null)
+        cpid=${cpid%% *}
+        cgt=""
+        [ -n "$cpid" ] && cgt=$(awk '/^SigCgt/ { print $2 }' "/proc/$cpid/status" 2>/dev/null)
         [ -n "$cgt" ] && (( 0x$cgt & 2 )) && break
         sleep 0.05
     done
